@@ -1,0 +1,16 @@
+"""Journal, queues and dedup keys on SQLite (default) or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from suture.store.dialect import dialect_for
+from suture.store.journal import Journal
+
+
+def open_journal(url: str, base_dir: Path, *, group_commit_max: int = 256) -> Journal:
+    """A journal for ``url`` (not opened yet: ``await journal.open()`` runs migrations)."""
+    return Journal(dialect_for(url, base_dir), group_commit_max=group_commit_max)
+
+
+__all__ = ["Journal", "open_journal"]

@@ -1,0 +1,31 @@
+"""Engine settings (``suture.yaml``) with ``SUTURE_`` environment overrides."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from suture.config.base import Strict
+
+
+class ApiSettings(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class Settings(Strict):
+    """Top-level engine settings. Relative paths are relative to the directory of ``suture.yaml``.
+
+    Environment overrides: ``SUTURE_DATABASE_URL``, ``SUTURE_DATA_DIR``, ``SUTURE_CHANNELS_DIR``,
+    ``SUTURE_API__PORT`` (double underscore for nested keys), ...
+    """
+
+    data_dir: str = Field(default="./var", description="journal, admin token and runtime files")
+    database_url: str = Field(
+        default="sqlite:///./var/suture.db",
+        description="sqlite:///path (WAL, synchronous=FULL) or postgresql://user@host:port/db",
+    )
+    channels_dir: str = "./channels"
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    admin_token_file: str = Field(default="./var/admin.token", description="created on first run, mode 0600")
+    log_level: str = "INFO"
+    group_commit_max: int = Field(default=256, ge=1, description="most journal writes in one transaction")

@@ -1,0 +1,158 @@
+"""The composition root: journal + channels (sources, runtimes, sink workers) + API, in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import signal
+import time
+from pathlib import Path
+
+from suture.config.loader import Config
+from suture.connectors.base import Sink, Source
+from suture.pipeline.channel import ChannelRuntime
+from suture.pipeline.replay import ReplayItem, Selection, replay
+from suture.pipeline.worker import SinkWorker
+from suture.store import Journal, open_journal
+
+log = logging.getLogger("suture.engine")
+
+
+def ensure_admin_token(path: Path) -> str:
+    """Read the admin token, creating it (owner-only permissions) on first run."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(token + "\n")
+    return token
+
+
+class Engine:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.settings = config.settings
+        self.journal: Journal = open_journal(self.settings.database_url, config.base_dir,
+                                             group_commit_max=self.settings.group_commit_max)
+        self.runtimes: dict[str, ChannelRuntime] = {}
+        self.sources: dict[str, Source] = {}
+        self.sinks: list[Sink] = []
+        self.workers: list[SinkWorker] = []
+        self.admin_token = ""
+        self._api: object | None = None
+        self._api_task: asyncio.Task[None] | None = None
+        self.started_at = 0.0
+
+    async def start(self, *, api: bool = True) -> None:
+        self.started_at = time.time()
+        self.config.path(self.settings.data_dir).mkdir(parents=True, exist_ok=True)
+        self.admin_token = ensure_admin_token(self.config.path(self.settings.admin_token_file))
+        await self.journal.open()
+        for channel in self.config.channels:
+            if channel.enabled:
+                await self._start_channel(channel)
+        if api:
+            await self._start_api()
+        log.info("engine started with %d channel(s)", len(self.runtimes))
+
+    async def _start_channel(self, channel: object) -> None:
+        from suture.pipeline.config import ChannelConfig
+
+        assert isinstance(channel, ChannelConfig)
+        runtime = ChannelRuntime(channel, self.journal)
+        for route in channel.routes:
+            sink = route.sink.build(route.name)
+            await sink.start()
+            self.sinks.append(sink)
+            worker = SinkWorker(channel.name, route.name, sink, self.journal, route.retry,
+                                concurrency=route.concurrency)
+            runtime.workers[route.name] = worker
+            self.workers.append(worker)
+            worker.start()
+        source = channel.source.build(channel.name)
+        await source.start(runtime.submit)
+        self.runtimes[channel.name] = runtime
+        self.sources[channel.name] = source
+
+    async def _start_api(self) -> None:
+        import uvicorn
+
+        from suture.api.app import create_app
+
+        app = create_app(self)
+        cfg = uvicorn.Config(app, host=self.settings.api.host, port=self.settings.api.port, log_level="warning",
+                             lifespan="off", access_log=False)
+        server = uvicorn.Server(cfg)
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._api = server
+        self._api_task = asyncio.create_task(server.serve())
+        while not server.started:
+            if self._api_task.done():
+                await self._api_task
+                raise RuntimeError(f"API could not listen on {self.settings.api.host}:{self.settings.api.port}")
+            await asyncio.sleep(0.02)
+
+    @property
+    def api_port(self) -> int:
+        server = self._api
+        if server is None:
+            return 0
+        for s in getattr(server, "servers", []):
+            for sock in s.sockets:
+                return int(sock.getsockname()[1])
+        return self.settings.api.port
+
+    async def stop(self) -> None:
+        """Stop taking input first, then let in-flight attempts finish, then close the journal."""
+        for source in self.sources.values():
+            await source.close()
+        for worker in self.workers:
+            await worker.stop()
+        for sink in self.sinks:
+            await sink.close()
+        if self._api is not None and self._api_task is not None:
+            self._api.should_exit = True  # type: ignore[attr-defined]
+            await self._api_task
+        await self.journal.close()
+
+    async def replay(self, selection: Selection, *, dry_run: bool) -> list[ReplayItem]:
+        return await replay(self.journal, self.runtimes, selection, dry_run=dry_run, now=time.time())
+
+    async def requeue(self, delivery_ids: list[int]) -> int:
+        """Dead deliveries back into their sink's queue."""
+        requeued = await self.journal.requeue(delivery_ids, time.time())
+        for d in requeued:
+            runtime = self.runtimes.get(d.channel)
+            if runtime is not None:
+                runtime.offer([d], out_of_order=True)
+        return len(requeued)
+
+    async def resubmit(self, message_ids: list[str]) -> list[dict[str, object]]:
+        """Rejected messages through their channel again (e.g. after a config fix); each is a new envelope."""
+        from suture.connectors.base import Inbound
+
+        out: list[dict[str, object]] = []
+        for message_id in message_ids:
+            detail = await self.journal.message(message_id)
+            runtime = self.runtimes.get(detail.message.channel) if detail else None
+            if detail is None or runtime is None or detail.message.raw is None:
+                out.append({"message_id": message_id, "skipped": "message or channel not found"})
+                continue
+            reply = await runtime.submit(Inbound(detail.message.raw, detail.message.content_type, peer="resubmit"))
+            out.append({"message_id": message_id, "new_message_id": reply.message_id, "accepted": reply.accepted})
+        return out
+
+    async def serve_forever(self) -> None:
+        """Start, run until SIGINT/SIGTERM, stop cleanly."""
+        await self.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("stopping")
+        await self.stop()

@@ -1,0 +1,83 @@
+"""What differs between the SQLite and PostgreSQL journals: connecting, placeholders, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class Dialect(Protocol):
+    name: str
+
+    def connect(self, *, for_writes: bool) -> Any: ...
+    def sql(self, text: str) -> str: ...
+    def begin(self, cur: Any) -> None: ...
+
+
+def migrations(backend: str) -> list[tuple[int, str]]:
+    """Numbered SQL migration files shipped in ``suture.store.<backend>.migrations``."""
+    folder = resources.files(f"suture.store.{backend}") / "migrations"
+    out = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            out.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+@dataclass
+class SqliteDialect:
+    """SQLite in WAL mode with ``synchronous=FULL``: a commit is on disk when it returns."""
+
+    path: Path
+    synchronous: str = "FULL"
+    name: str = "sqlite"
+
+    def connect(self, *, for_writes: bool) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def sql(self, text: str) -> str:
+        return text
+
+    def begin(self, cur: Any) -> None:
+        cur.execute("BEGIN IMMEDIATE")
+
+
+@dataclass
+class PostgresDialect:
+    """PostgreSQL through psycopg 3; synchronous commit (the server default) makes a commit durable."""
+
+    url: str
+    name: str = "postgres"
+
+    def connect(self, *, for_writes: bool) -> Any:
+        import psycopg
+
+        conn = psycopg.connect(self.url, autocommit=not for_writes)
+        conn.execute("SET synchronous_commit = on")
+        return conn
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", "%s")
+
+    def begin(self, cur: Any) -> None:
+        """psycopg opens the transaction on the first statement."""
+
+
+def dialect_for(url: str, base_dir: Path) -> Dialect:
+    """``sqlite:///relative/path.db``, ``sqlite:////abs/path.db`` or ``postgresql://...``."""
+    if url.startswith("sqlite:///"):
+        raw = url[len("sqlite:///"):]
+        path = Path(raw)
+        return SqliteDialect(path if path.is_absolute() else (base_dir / path).resolve())
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresDialect(url)
+    raise ValueError("database_url must start with sqlite:/// or postgresql://")

@@ -1,0 +1,141 @@
+"""Group commit: one writer thread, one connection, many callers per transaction.
+
+Callers on the event loop hand a function ``op(cursor) -> result`` to :meth:`GroupCommitWriter.run`.
+The thread takes every op waiting (up to ``max_batch``), runs them in one transaction, commits (one fsync
+for the whole batch), then resolves each caller's future. A failing op does not sink its neighbours: the
+batch is rolled back and each op is retried in a transaction of its own, so only the failing one errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from suture.errors import StoreError
+
+
+class Connection(Protocol):
+    def cursor(self) -> Any: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def close(self) -> None: ...
+
+
+Op = Callable[[Any], Any]
+_Item = tuple[Op, asyncio.Future[Any], asyncio.AbstractEventLoop]
+
+
+class GroupCommitWriter:
+    def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None], max_batch: int) -> None:
+        self._connect = connect
+        self._begin = begin
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._main, name="suture-journal-writer", daemon=True)
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self.batches = 0
+        self.ops = 0
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise StoreError(f"journal writer could not connect: {type(self._error).__name__}") from self._error
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    async def run(self, op: Op) -> Any:
+        """Run ``op`` inside the next group transaction; returns once it is committed."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
+        self._queue.put((op, fut, loop))
+        return await fut
+
+    def _main(self) -> None:
+        try:
+            conn = self._connect()
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while True:
+                batch = self._take()
+                if batch is None:
+                    return
+                self._commit_batch(conn, batch)
+        finally:
+            conn.close()
+
+    def _take(self) -> list[_Item] | None:
+        first = self._queue.get()
+        if first is None:
+            return None
+        batch = [first]
+        while len(batch) < self._max_batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                self._queue.put(None)  # finish this batch, then stop
+                break
+            batch.append(item)
+        return batch
+
+    def _commit_batch(self, conn: Connection, batch: list[_Item]) -> None:
+        try:
+            results = self._transaction(conn, [op for op, _, _ in batch])
+        except Exception:
+            for item in batch:  # isolate the failing op
+                self._commit_one(conn, item)
+            return
+        self.batches += 1
+        self.ops += len(batch)
+        for (_, fut, loop), result in zip(batch, results, strict=True):
+            loop.call_soon_threadsafe(_resolve, fut, result, None)
+
+    def _commit_one(self, conn: Connection, item: _Item) -> None:
+        op, fut, loop = item
+        try:
+            result = self._transaction(conn, [op])[0]
+        except Exception as exc:
+            loop.call_soon_threadsafe(_resolve, fut, None, exc)
+            return
+        loop.call_soon_threadsafe(_resolve, fut, result, None)
+
+    def _transaction(self, conn: Connection, ops: list[Op]) -> list[Any]:
+        cur = conn.cursor()
+        try:
+            self._begin(cur)
+            results = [op(cur) for op in ops]
+            conn.commit()
+            return results
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.rollback()
+            raise
+        finally:
+            cur.close()
+
+
+def _resolve(fut: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
+    if fut.done():
+        return
+    if exc is None:
+        fut.set_result(result)
+    elif isinstance(exc, StoreError):
+        fut.set_exception(exc)
+    else:
+        err = StoreError(f"journal write failed: {type(exc).__name__}")
+        err.__cause__ = exc
+        fut.set_exception(err)
