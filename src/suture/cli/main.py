@@ -39,9 +39,9 @@ def _load(config: Path | None) -> Any:
     try:
         return load_config(_config_path(config))
     except ConfigError as exc:
-        err.print(f"[red]configuration has {len(exc.problems)} problem(s):[/red]")
+        sys.stderr.write(f"configuration has {len(exc.problems)} problem(s):\n")
         for line in str(exc).splitlines():
-            err.print(f"  {line}", markup=False, highlight=False)
+            sys.stderr.write(f"  {line}\n")
         raise typer.Exit(2) from exc
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from suture.config.base import Strict
 from suture.connectors.directory.config import DirectorySourceConfig
@@ -67,7 +67,20 @@ class NotOf(Strict):
     not_: Filter = Field(alias="not")
 
 
-Filter = Condition | AllOf | AnyOf | NotOf
+def _filter_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        for key in ("all", "any", "not"):
+            if key in value:
+                return key
+        return "condition"
+    return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value), "condition")
+
+
+Filter = Annotated[
+    Annotated[Condition, Tag("condition")] | Annotated[AllOf, Tag("all")] | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")],
+    Discriminator(_filter_kind),
+]
 
 
 class SetField(Strict):
