@@ -142,9 +142,8 @@ async def test_slow_sink_does_not_block_another_sink(journal: Journal) -> None:
     await until(lambda: len(fast.applied) == 20, timeout=3.0)
     assert len(slow.applied) == 0
     await wf.stop()
-    slow.delay_s = 0
-    ws._stopping = True  # noqa: SLF001 - do not wait for the stalled attempts in this test
-    ws._wake.set()  # noqa: SLF001
+    await ws.stop(grace_s=0.05)
+    assert await states(journal, "m000000") == [("pending", 0), ("delivered", 1)]
 
 
 async def test_restarted_worker_pages_pending_deliveries_in_from_the_journal(journal: Journal) -> None:

@@ -54,13 +54,18 @@ class SinkWorker:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"sink:{self.channel}/{self.name}")
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Stop dispatching; give in-flight attempts ``grace_s`` to finish, then cancel them (they stay
+        pending in the journal and go again, with the same idempotency key, after a restart)."""
         self._stopping = True
         self._wake.set()
         if self._task is not None:
             await self._task
         if self._attempts:
-            await asyncio.gather(*self._attempts, return_exceptions=True)
+            _, late = await asyncio.wait(set(self._attempts), timeout=grace_s)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     def offer(self, deliveries: Iterable[Delivery], *, out_of_order: bool = False) -> None:
         """Hand over freshly committed deliveries (``out_of_order``: requeued ones with older ids)."""
