@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,16 @@ def require_server(name: str, port: int) -> None:
 def postgres_url() -> str:
     require_server("PostgreSQL", 5432)
     return os.environ.get("SUTURE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def pg_schema_url(postgres_url: str) -> Iterator[str]:
+    """A throwaway schema in the test database, dropped afterwards."""
+    import psycopg
+
+    schema = f"suture_t_{secrets.token_hex(4)}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{postgres_url}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse, ORJSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
@@ -60,7 +60,7 @@ def delivery_json(d: Delivery, *, payload: bool = False) -> dict[str, Any]:
 
 
 def create_app(engine: Engine) -> FastAPI:
-    app = FastAPI(title="Suture", version=__version__, default_response_class=ORJSONResponse,
+    app = FastAPI(title="Suture", version=__version__,
                   docs_url="/api/docs", openapi_url="/api/openapi.json")
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer_guard(engine.admin_token))])
     journal = engine.journal

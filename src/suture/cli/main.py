@@ -23,7 +23,7 @@ messages_app = typer.Typer(help="Search and inspect journaled messages.", no_arg
 dead_app = typer.Typer(help="List, inspect and requeue dead letters.", no_args_is_help=True)
 app.add_typer(messages_app, name="messages")
 app.add_typer(dead_app, name="dead-letters")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="suture.yaml (default: $SUTURE_CONFIG or ./suture.yaml)")
