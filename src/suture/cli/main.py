@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from suture.cli.client import ApiClient, ApiError
+from suture.cli.udi import app as udi_app
 from suture.errors import ConfigError
 
 app = typer.Typer(help="Suture healthcare integration engine.", no_args_is_help=True)
@@ -23,6 +23,7 @@ messages_app = typer.Typer(help="Search and inspect journaled messages.", no_arg
 dead_app = typer.Typer(help="List, inspect and requeue dead letters.", no_args_is_help=True)
 app.add_typer(messages_app, name="messages")
 app.add_typer(dead_app, name="dead-letters")
+app.add_typer(udi_app, name="udi")
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
@@ -193,15 +194,3 @@ def _ts(t: float) -> str:
     import datetime as dt
 
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _register_optional() -> None:
-    try:
-        from suture.cli.udi import app as udi_app
-    except ImportError:  # pragma: no cover - the udi command ships with the package
-        logging.getLogger("suture.cli").debug("udi command unavailable")
-        return
-    app.add_typer(udi_app, name="udi")
-
-
-_register_optional()
