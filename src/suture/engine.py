@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import uvicorn
 
 from suture.config.loader import Config
 from suture.connectors.base import Sink, Source
@@ -32,6 +36,14 @@ def ensure_admin_token(path: Path) -> str:
     return token
 
 
+class _ApiServer(uvicorn.Server):
+    """uvicorn inside our loop: the engine owns SIGINT/SIGTERM and stops the API itself."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 class Engine:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -43,7 +55,7 @@ class Engine:
         self.sinks: list[Sink] = []
         self.workers: list[SinkWorker] = []
         self.admin_token = ""
-        self._api: object | None = None
+        self._api: _ApiServer | None = None
         self._api_task: asyncio.Task[None] | None = None
         self.started_at = 0.0
 
@@ -79,15 +91,12 @@ class Engine:
         self.sources[channel.name] = source
 
     async def _start_api(self) -> None:
-        import uvicorn
-
         from suture.api.app import create_app
 
         app = create_app(self)
         cfg = uvicorn.Config(app, host=self.settings.api.host, port=self.settings.api.port, log_level="warning",
                              lifespan="off", access_log=False)
-        server = uvicorn.Server(cfg)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        server = _ApiServer(cfg)
         self._api = server
         self._api_task = asyncio.create_task(server.serve())
         while not server.started:
@@ -115,7 +124,7 @@ class Engine:
         for sink in self.sinks:
             await sink.close()
         if self._api is not None and self._api_task is not None:
-            self._api.should_exit = True  # type: ignore[attr-defined]
+            self._api.should_exit = True
             await self._api_task
         await self.journal.close()
 

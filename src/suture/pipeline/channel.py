@@ -22,7 +22,7 @@ from suture.pipeline.ids import new_control_id, new_message_id, new_trace_id
 from suture.pipeline.transforms import Step, compile_chain, run_chain
 from suture.pipeline.worker import SinkWorker
 from suture.store.journal import Journal
-from suture.store.records import NewDelivery
+from suture.store.records import Delivery, NewDelivery
 
 log = logging.getLogger("suture.channel")
 HL7 = "application/hl7-v2"
@@ -111,7 +111,7 @@ class ChannelRuntime:
                                               timestamp=_hl7_time(self.clock()), error=where)
         return Reply(False, nak, 400, HL7, result.message_id)
 
-    def _after_commit(self, duplicate: bool, deliveries: list, status: str, started: float) -> None:  # type: ignore[type-arg]
+    def _after_commit(self, duplicate: bool, deliveries: list[Delivery], status: str, started: float) -> None:
         if duplicate:
             metrics.DUPLICATES.labels(self.name).inc()
         else:
@@ -119,8 +119,8 @@ class ChannelRuntime:
             self.offer(deliveries)
         metrics.INGEST_SECONDS.labels(self.name).observe(self.clock() - started)
 
-    def offer(self, deliveries: list, *, out_of_order: bool = False) -> None:  # type: ignore[type-arg]
-        by_sink: dict[str, list] = {}  # type: ignore[type-arg]
+    def offer(self, deliveries: list[Delivery], *, out_of_order: bool = False) -> None:
+        by_sink: dict[str, list[Delivery]] = {}
         for d in deliveries:
             by_sink.setdefault(d.sink, []).append(d)
         for sink, items in by_sink.items():
@@ -150,12 +150,12 @@ class ChannelRuntime:
             view = base if isinstance(base, hl7v2.Message) else hl7v2.parse(bytes(base_bytes))
             if not route.accepts(view):
                 continue
-            payload: hl7v2.Message | bytes | None = bytes(base_bytes)
+            body = bytes(base_bytes)
             if route.steps:
-                payload = run_chain(route.steps, hl7v2.parse(bytes(base_bytes)))
+                payload = run_chain(route.steps, hl7v2.parse(body))
                 if payload is None:
                     continue
-            body = payload if isinstance(payload, bytes | bytearray) else payload.to_bytes()
+                body = bytes(payload) if isinstance(payload, bytes | bytearray) else payload.to_bytes()
             key = view.get(route.order_by) if route.order_by else None
             out.append(self._delivery(env, route.name, bytes(body), HL7, key))
         return out

@@ -73,7 +73,8 @@ def _filter_kind(value: Any) -> str:
             if key in value:
                 return key
         return "condition"
-    return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value), "condition")
+    kinds: dict[type, str] = {AllOf: "all", AnyOf: "any", NotOf: "not"}
+    return kinds.get(type(value), "condition")
 
 
 Filter = Annotated[

@@ -89,7 +89,9 @@ class Journal:
         When the envelope's idempotency key was seen before on the channel, nothing new is stored: the
         original's duplicate counter goes up and ``duplicate=True`` comes back with the original id.
         """
-        return await self._writer.run(partial(q.ingest, self.dialect.sql, env, status, list(deliveries), error))
+        op = partial(q.ingest, self.dialect.sql, env, status, list(deliveries), error)
+        result: IngestResult = await self._writer.run(op)
+        return result
 
     async def finish_attempt(self, attempt: Attempt, state: str, next_attempt_at: float) -> None:
         """Journal one finished try and move its delivery to ``state`` (pending/delivered/dead)."""

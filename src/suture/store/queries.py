@@ -35,7 +35,8 @@ def _delivery(row: Any) -> Delivery:
 
 
 def _message(row: Any, raw: bytes | None = None) -> MessageRecord:
-    return MessageRecord(*row, raw=raw)
+    return MessageRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
+                         row[11], row[12], raw)
 
 
 def ingest(sql: Sql, env: Envelope, status: str, items: list[NewDelivery], error: str | None,
@@ -107,7 +108,8 @@ def _in(column: str, values: tuple[Any, ...]) -> str:
 
 
 def messages(sql: Sql, cur: Any, query: MessageQuery) -> list[MessageRecord]:
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     for column, value in (("channel", query.channel), ("status", query.status), ("control_id", query.control_id)):
         if value is not None:
             where.append(f"{column} = ?")
@@ -143,7 +145,8 @@ def message_detail(sql: Sql, cur: Any, message_id: str) -> MessageDetail | None:
 
 
 def deliveries(sql: Sql, cur: Any, query: DeliveryQuery) -> list[Delivery]:
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     for column, value in (("d.channel", query.channel), ("d.sink", query.sink), ("d.state", query.state)):
         if value is not None:
             where.append(f"{column} = ?")
