@@ -123,3 +123,9 @@ def test_check_config_command_prints_each_mistake(tmp_path: Path) -> None:
 def test_check_config_command_accepts_the_demo() -> None:
     result = CliRunner().invoke(app, ["check-config", "-c", str(ROOT / "suture.yaml")])
     assert result.exit_code == 0, result.output
+
+
+def test_python_transform_that_cannot_be_imported_is_reported(tmp_path: Path) -> None:
+    bad = GOOD.replace("routes:\n", "transforms:\n  - type: python\n    callable: no_such_module.fix\nroutes:\n")
+    ((_, line, field, msg),) = problems(tmp_path, bad)
+    assert (line, field) == (14, "transforms.0.callable") and "cannot import no_such_module.fix" in msg

@@ -148,6 +148,7 @@ def load_channels(channels_dir: Path) -> tuple[list[ChannelConfig], dict[str, Pa
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue
+        problems.extend(_callable_problems(channel, path, lines))
         if channel.name in files:
             where = lines.get(("name",))
             problems.append((str(path), where, "name", f"channel name also used in {files[channel.name]}"))
@@ -158,6 +159,25 @@ def load_channels(channels_dir: Path) -> tuple[list[ChannelConfig], dict[str, Pa
     if problems:
         raise ConfigError(problems)
     return channels, files
+
+
+def _callable_problems(channel: ChannelConfig, path: Path, lines: dict[tuple[Any, ...], int]) -> list[Problem]:
+    """Python transforms must import now, not fail on the first message."""
+    from suture.pipeline.config import PythonTransform
+    from suture.pipeline.transforms import load_callable
+
+    chains: list[tuple[tuple[Any, ...], list[Any]]] = [(("transforms",), list(channel.transforms))]
+    chains += [(("routes", i, "transforms"), list(r.transforms)) for i, r in enumerate(channel.routes)]
+    out: list[Problem] = []
+    for prefix, chain in chains:
+        for i, step in enumerate(chain):
+            if isinstance(step, PythonTransform):
+                try:
+                    load_callable(step.callable)
+                except ConfigError as exc:
+                    loc = (*prefix, i, "callable")
+                    out.append((str(path), _line_for(loc, lines), ".".join(map(str, loc)), exc.problems[0][3]))
+    return out
 
 
 def _port_clashes(channels: list[ChannelConfig], files: dict[str, Path]) -> list[Problem]:

@@ -25,7 +25,7 @@ from multidict import CIMultiDict
 
 from suture.connectors.base import DeliveryResult, Outbound
 from suture.connectors.http.config import HttpSinkConfig
-from suture.connectors.http.tls import client_ssl_context
+from suture.connectors.tls import client_context as client_ssl_context
 from suture.errors import PermanentError, RetryableError
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
