@@ -109,6 +109,15 @@ class Journal:
         result: list[Delivery] = await self._writer.run(partial(q.requeue, self.dialect.sql, list(delivery_ids), now))
         return result
 
+    # -- for other stores sharing this database (master data, workflows) -------------------------------
+    async def write(self, op: Any) -> Any:
+        """Run ``op(cursor)`` in the next group-commit transaction (see ``writer.py``)."""
+        return await self._writer.run(op)
+
+    async def read(self, fn: Any, *args: Any) -> Any:
+        """Run ``fn(sql, cursor, *args)`` on a reader connection in a worker thread."""
+        return await asyncio.to_thread(self._read, fn, *args)
+
     # -- reads ---------------------------------------------------------------------------------------
     def _reader(self) -> Any:
         conn = getattr(self._local, "conn", None)
