@@ -16,7 +16,7 @@ Status = Literal["active", "inactive", "blocked", "discontinued"]
 
 
 class UnitConversion(Canonical):
-    """``1 uom = factor × base_uom`` (e.g. BX = 10 EA)."""
+    """``1 uom = factor * base_uom`` (e.g. BX = 10 EA)."""
 
     uom: str = Field(min_length=1, max_length=16)
     factor: Decimal = Field(gt=0)

@@ -31,7 +31,8 @@ class OwnershipMatrix(Canonical):
     def owner(self, kind: ObjectKind, field_name: str) -> str | None:
         """The owning system, or None when the matrix says nothing about this kind.
 
-        >>> m = OwnershipMatrix(objects={"item": ObjectOwnership(default="erp", fields={"clinical_description": "ehr"})})
+        >>> rule = ObjectOwnership(default="erp", fields={"clinical_description": "ehr"})
+        >>> m = OwnershipMatrix(objects={"item": rule})
         >>> m.owner("item", "price"), m.owner("item", "clinical_description")
         ('erp', 'ehr')
         """
@@ -79,7 +80,8 @@ def decide_update(matrix: OwnershipMatrix, kind: ObjectKind, current: dict[str, 
     different value from a non-owner becomes a change request. Unchanged fields are ignored.
 
     >>> m = DEFAULT_MATRIX
-    >>> d = decide_update(m, "item", {"description": "Stem", "price": 10}, {"description": "Hip stem", "price": 9}, "ehr")
+    >>> current, proposed = {"description": "Stem", "price": 10}, {"description": "Hip stem", "price": 9}
+    >>> d = decide_update(m, "item", current, proposed, "ehr")
     >>> d.apply, d.requests
     ({}, {'description': ('Stem', 'Hip stem'), 'price': (10, 9)})
     """

@@ -111,7 +111,9 @@ def _itm_fields(itm: Seg) -> dict[str, Any]:
 def _vnd(vnd: Seg, system: str) -> tuple[MasterUpdate | None, list[ExternalId]]:
     vendor_id = vnd.get("VND-2.1")
     catalog = vnd.get("VND-4.1")
-    ids = [ExternalId(system=f"vendor:{vendor_id}", namespace="catalog", value=catalog)] if vendor_id and catalog else []
+    ids = []
+    if vendor_id and catalog:
+        ids.append(ExternalId(system=f"vendor:{vendor_id}", namespace="catalog", value=catalog))
     if not vendor_id:
         return None, ids
     fields = {"name": vnd.get("VND-3.1")} if vnd.get("VND-3.1") else {}
