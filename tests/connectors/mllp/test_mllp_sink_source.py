@@ -29,7 +29,7 @@ async def answering(code: str, make_server: ServerFactory, **kwargs: object) -> 
         return ack(code)
 
     server = await make_server(reply)
-    sink = MllpSinkConfig(host="127.0.0.1", port=server.port, **kwargs).build("out")  # type: ignore[arg-type]
+    sink = MllpSinkConfig(host="127.0.0.1", port=server.port, **kwargs).build("out", None)  # type: ignore[arg-type]
     await sink.start()
     assert isinstance(sink, MllpSink)
     return sink

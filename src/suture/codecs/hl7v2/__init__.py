@@ -1,7 +1,20 @@
 """HL7 v2 codec: bytes <-> Message, escapes, batches and acknowledgements.
 
 Pure: no I/O, no clock, no environment. The hot path is ``parse`` + ``Message.get``: segments are cut
-once at parse time (their ids must be checked anyway), fields only when a segment is first read.
+once at parse time (their ids must be checked anyway), fields only when a segment is first read, and
+path strings are compiled once.
+
+Design choices (details in the module docstrings):
+
+* Round trip: ``to_bytes()`` is ``raw`` until ``set()``; after it the message is rebuilt with the
+  original BOM, leading/trailing whitespace, per-line CR/LF/CRLF terminators and blank lines, so only
+  the edited segment changes. A UTF-8 BOM is stripped for parsing, kept in ``raw`` and re-emitted.
+* ``get("PID-3")`` (no component) is the first repetition, delimiters kept, escapes decoded (lossy when
+  a component holds ``\\S\\``; use components or ``get_raw``). Absent and empty both give ``default``.
+* ``\\.br\\`` decodes to ``"\\n"``; other formatting escapes pass through unchanged.
+* MSH-18 empty: UTF-8, else latin-1 (``Message.charset`` says which). Unknown MSH-18: rejected (103).
+* parse() validates MSH in depth, every other segment only by its id, plus OBX-5 against a date/time
+  type declared in OBX-2 (one regex scan). Missing MSH-10 is rejected: the ACK could not be paired.
 
 >>> from suture.codecs.hl7v2 import parse
 >>> msg = parse(b"MSH|^~\\\\&|LAB|H|EHR|H|20240101||ORU^R01|C1|P|2.5.1\\rPID|1||123^^^MRN\\r")

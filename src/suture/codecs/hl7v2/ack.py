@@ -105,7 +105,7 @@ def write_ack(
     trigger = [*get(9, "").split(c), ""][1]
     message_type = "ACK" + (f"{c}{trigger}{c}ACK" if trigger else "")
     msh = ["MSH", get(5, ""), get(6, ""), get(3, ""), get(4, ""), escape(timestamp, seps), "", message_type]
-    msh += [escape(control_id, seps), get(11, ""), get(12, ""), "", "", "", "", "", "", get(18, "")]
+    msh += [escape(control_id, seps), get(11, ""), get(12, ""), "", "", "", "", "", get(18, "")]  # MSH-10..18
     segments = [msh, ["MSA", code, get(10, ""), escape(text, seps)]]
     if error is not None or code[1] != "A":
         version = get(12, "").split(c)[0]

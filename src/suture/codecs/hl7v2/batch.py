@@ -8,7 +8,7 @@ from typing import NoReturn
 from suture.errors import Location
 
 from .errors import SEGMENT_SEQUENCE_ERROR, Hl7ParseError
-from .lines import bounds, lines_with_offsets
+from .lines import bounds, is_blank, lines_with_offsets
 
 _HEADERS = (b"FHS", b"BHS")
 
@@ -36,7 +36,7 @@ def split_batch(data: bytes) -> list[bytes]:
     state = _State(field_separator=text[start + 3 : start + 4] or "|")
     position = 0
     for offset, line in lines_with_offsets(text, start, end):
-        if line.strip():
+        if not is_blank(line):
             position += 1
             state.feed(offset, line, position)
     state.finish(end)

@@ -74,7 +74,7 @@ def _locate(body: bytes, offset: int, field_separator: str) -> Location:
     """Where byte ``offset`` is: segment id, 1-based segment position (blank lines skipped) and field."""
     head = body[:offset].replace(b"\r\n", b"\r").replace(b"\n", b"\r")
     lines = head.split(b"\r")
-    index = sum(1 for line in lines if line.strip())
+    index = sum(1 for line in lines if line.strip(b" \t"))
     current = lines[-1]
     segment = current[:3].decode("latin-1")
     field = current.count(field_separator.encode("latin-1"))

@@ -5,26 +5,31 @@ from __future__ import annotations
 import re
 
 BOM = b"\xef\xbb\xbf"
-_LEADING = frozenset(b" \t\r\n")
-_TRAILING = frozenset(b"\r\n")
+_WHITESPACE = frozenset(b" \t\r\n")
+_LEADING = re.compile(rb"[ \t\r\n]*")
 _BREAK = re.compile(r"(\r\n|\r|\n)")
 
 
 def bounds(data: bytes) -> tuple[int, int]:
     """Start and end of the message proper: after a UTF-8 BOM and leading whitespace, before trailing
-    line breaks. Trailing spaces stay (the last field may end with one); a whitespace-only last line is
-    a blank line.
+    whitespace (as python-hl7 does; the bytes are kept aside so the round trip stays exact).
 
     >>> bounds(b"\\xef\\xbb\\xbf\\r\\nMSH|x\\r\\n")
     (5, 10)
     """
     start = 3 if data.startswith(BOM) else 0
     end = len(data)
-    while start < end and data[start] in _LEADING:
-        start += 1
-    while end > start and data[end - 1] in _TRAILING:
-        end -= 1
+    if start < end and data[start] in _WHITESPACE:
+        leading = _LEADING.match(data, start)
+        start = leading.end() if leading else start
+    if end > start and data[end - 1] in _WHITESPACE:
+        end = max(start, len(data.rstrip(b" \t\r\n")))
     return start, end
+
+
+def is_blank(line: str) -> bool:
+    """A line of nothing but spaces and tabs (str.strip() would also eat \\x1c and friends)."""
+    return not line.strip(" \t")
 
 
 def first_break(data: bytes, start: int, end: int) -> int:

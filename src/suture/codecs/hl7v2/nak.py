@@ -7,7 +7,7 @@ from suture.errors import Location
 from .ack import HEADER_FIELDS, write_ack
 from .charset import codec_for
 from .errors import APPLICATION_INTERNAL_ERROR, Hl7ParseError
-from .lines import bounds, first_break, split_lines
+from .lines import bounds, first_break, is_blank, split_lines
 from .separators import DEFAULT_SEPARATORS, Separators, read_separators
 
 
@@ -88,4 +88,4 @@ def _is_utf8(data: bytes) -> bool:
 def _segment_ids(raw: bytes) -> list[str]:
     start, end = bounds(raw)
     lines, _, _ = split_lines(raw[start:end].decode("latin-1"))
-    return [line[:3] for line in lines if line.strip()]
+    return [line[:3] for line in lines if not is_blank(line)]

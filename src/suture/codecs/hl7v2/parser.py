@@ -9,7 +9,7 @@ from suture.errors import Location
 from .charset import codec_for, decode
 from .datatypes import check_observation_types
 from .errors import REQUIRED_FIELD_MISSING, SEGMENT_SEQUENCE_ERROR, Hl7ParseError
-from .lines import bounds, first_break, split_lines
+from .lines import bounds, first_break, is_blank, split_lines
 from .message import Message
 from .separators import Separators, read_separators
 
@@ -87,7 +87,7 @@ def _scan_segments(lines: list[str], fs: str) -> tuple[list[str], list[str], lis
     for line_no in range(1, len(lines)):
         line, head = lines[line_no], heads[line_no]
         if head not in known:
-            if not line.strip():  # blank line between segments: tolerated, kept for serialization
+            if is_blank(line):  # blank line between segments: tolerated, kept for serialization
                 continue
             head = _check_segment_id(line, fs, len(seg_lines) + 1, known)
         seg_lines.append(line)
