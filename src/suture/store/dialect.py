@@ -63,6 +63,8 @@ class PostgresDialect:
 
         conn = psycopg.connect(self.url, autocommit=not for_writes)
         conn.execute("SET synchronous_commit = on")
+        if for_writes:
+            conn.commit()  # else the first rollback would undo the SET and fall back to the server default
         return conn
 
     def sql(self, text: str) -> str:
