@@ -10,7 +10,9 @@ import secrets
 import signal
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
@@ -20,6 +22,9 @@ from suture.pipeline.channel import ChannelRuntime
 from suture.pipeline.replay import ReplayItem, Selection, replay
 from suture.pipeline.worker import SinkWorker
 from suture.store import Journal, open_journal
+
+if TYPE_CHECKING:
+    from suture.workflows.master_data.service import MasterDataService
 
 log = logging.getLogger("suture.engine")
 
@@ -58,12 +63,15 @@ class Engine:
         self._api: _ApiServer | None = None
         self._api_task: asyncio.Task[None] | None = None
         self.started_at = 0.0
+        self.master_data: MasterDataService
+        self._erp_task: asyncio.Task[None] | None = None
 
     async def start(self, *, api: bool = True) -> None:
         self.started_at = time.time()
         self.config.path(self.settings.data_dir).mkdir(parents=True, exist_ok=True)
         self.admin_token = ensure_admin_token(self.config.path(self.settings.admin_token_file))
         await self.journal.open()
+        await self._start_master_data()
         for channel in self.config.channels:
             if channel.enabled:
                 await self._start_channel(channel)
@@ -71,13 +79,42 @@ class Engine:
             await self._start_api()
         log.info("engine started with %d channel(s)", len(self.runtimes))
 
+    async def _start_master_data(self) -> None:
+        from suture.store.crosswalk import CrosswalkCache
+        from suture.store.masterdata import MasterStore
+        from suture.workflows.master_data.service import MasterDataService
+
+        md = self.settings.master_data
+        cache = CrosswalkCache(self.journal)
+        erp = md.erp.build(md.ownership) if md.erp is not None else None
+        self.master_data = MasterDataService(MasterStore(self.journal, cache=cache), cache, md.ownership, erp)
+        await self.master_data.load()
+        if erp is not None:
+            self._erp_task = asyncio.create_task(self._poll_erp(md.erp_poll_interval_s), name="erp-sync")
+
+    async def _poll_erp(self, interval_s: float) -> None:
+        """Pull ERP changes (polling on write_date); a failed pull is logged and tried next round."""
+        since = None
+        while True:
+            try:
+                report = await self.master_data.sync_erp(since)
+                since = datetime.fromisoformat(report["watermark"]) if report["watermark"] else since
+            except Exception as exc:
+                log.warning("ERP sync failed: %s", type(exc).__name__)
+            await asyncio.sleep(interval_s)
+
+    def master_data_sink(self, name: str, config: Any) -> Sink:
+        from suture.workflows.master_data.sink import MasterDataSink
+
+        return MasterDataSink(name, config, self.master_data)
+
     async def _start_channel(self, channel: object) -> None:
         from suture.pipeline.config import ChannelConfig
 
         assert isinstance(channel, ChannelConfig)
         runtime = ChannelRuntime(channel, self.journal)
         for route in channel.routes:
-            sink = route.sink.build(route.name)
+            sink = route.sink.build(route.name, self)
             await sink.start()
             self.sinks.append(sink)
             worker = SinkWorker(channel.name, route.name, sink, self.journal, route.retry,
@@ -119,6 +156,10 @@ class Engine:
         """Stop taking input first, then let in-flight attempts finish, then close the journal."""
         for source in self.sources.values():
             await source.close()
+        if self._erp_task is not None:
+            self._erp_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._erp_task
         for worker in self.workers:
             await worker.stop()
         for sink in self.sinks:
@@ -126,6 +167,8 @@ class Engine:
         if self._api is not None and self._api_task is not None:
             self._api.should_exit = True
             await self._api_task
+        if self.master_data.erp is not None:
+            await self.master_data.erp.close()
         await self.journal.close()
 
     async def replay(self, selection: Selection, *, dry_run: bool) -> list[ReplayItem]:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from suture import __version__
 from suture.api.auth import bearer_guard
+from suture.api.masterdata import master_data_router
 from suture.api.timeparse import parse_time
 from suture.pipeline.replay import Selection
 from suture.store.records import Delivery, DeliveryQuery, MessageQuery, MessageRecord
@@ -131,5 +132,6 @@ def create_app(engine: Engine) -> FastAPI:
         resubmitted = await engine.resubmit(req.message_ids) if req.message_ids else []
         return {"requeued": count, "resubmitted": resubmitted}
 
+    api.include_router(master_data_router(engine))
     app.include_router(api)
     return app

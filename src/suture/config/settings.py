@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from suture.canonical.ownership import DEFAULT_MATRIX, OwnershipMatrix
 from suture.config.base import Strict
+from suture.connectors.tryton.config import TrytonErpConfig
 
 
 class ApiSettings(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+
+
+class MasterDataSettings(Strict):
+    """Master data governance: which system owns which object and field, and what Suture may write back."""
+
+    ownership: OwnershipMatrix = Field(default_factory=lambda: DEFAULT_MATRIX)
+    erp: TrytonErpConfig | None = Field(default=None, description="the ERP connector (Tryton 7.0 over JSON-RPC)")
+    erp_poll_interval_s: float = Field(default=60.0, gt=0, description="how often to pull ERP changes")
 
 
 class Settings(Strict):
@@ -28,4 +38,5 @@ class Settings(Strict):
     api: ApiSettings = Field(default_factory=ApiSettings)
     admin_token_file: str = Field(default="./var/admin.token", description="created on first run, mode 0600")
     log_level: str = "INFO"
+    master_data: MasterDataSettings = Field(default_factory=MasterDataSettings)
     group_commit_max: int = Field(default=256, ge=1, description="most journal writes in one transaction")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,13 @@ class Sink(Protocol):
     async def deliver(self, item: Outbound) -> DeliveryResult: ...
 
     async def close(self) -> None: ...
+
+
+class BuildContext(Protocol):
+    """What the engine offers a sink config while building: sinks that feed engine services (master data,
+    workflows) get them from here, so connectors never import the layers above them."""
+
+    def master_data_sink(self, name: str, config: Any) -> Sink: ...
 
 
 class Source(Protocol):

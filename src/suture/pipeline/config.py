@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from suture.config.base import Strict
+from suture.connectors.base import BuildContext, Sink
 from suture.connectors.directory.config import DirectorySourceConfig
 from suture.connectors.file.config import FileSinkConfig
 from suture.connectors.http.config import HttpSinkConfig, HttpSourceConfig
@@ -21,8 +22,26 @@ from suture.connectors.mllp.config import MllpSinkConfig, MllpSourceConfig
 SourceConfig = Annotated[
     MllpSourceConfig | HttpSourceConfig | DirectorySourceConfig, Field(discriminator="type")
 ]
+
+
+class MasterDataSinkConfig(Strict):
+    """Apply each message to the canonical master data, governed by the system-of-record matrix.
+
+    ``format``: ``hl7v2-mfn`` (MFN^M16 item master / MFN^M15 inventory items), ``x12-832`` (price catalog),
+    ``csv-items`` / ``csv-vendors`` (one object per row). ``system`` names the sender in the matrix.
+    """
+
+    type: Literal["master-data"] = "master-data"
+    format: Literal["hl7v2-mfn", "x12-832", "csv-items", "csv-vendors"]
+    system: str = Field(min_length=1, description="the sending system, as named in the ownership matrix")
+
+    def build(self, name: str, ctx: BuildContext) -> Sink:
+        return ctx.master_data_sink(name, self)
+
+
 SinkConfig = Annotated[
-    MllpSinkConfig | HttpSinkConfig | FileSinkConfig | LogSinkConfig, Field(discriminator="type")
+    MllpSinkConfig | HttpSinkConfig | FileSinkConfig | LogSinkConfig | MasterDataSinkConfig,
+    Field(discriminator="type"),
 ]
 
 NAME = r"^[a-z0-9][a-z0-9_-]{0,62}$"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from suture.config.base import Strict
 
 if TYPE_CHECKING:
-    from suture.connectors.base import Sink
+    from suture.connectors.base import BuildContext, Sink
 
 
 class FileSinkConfig(Strict):
@@ -23,7 +23,7 @@ class FileSinkConfig(Strict):
     ext: str = "hl7"
     fsync: bool = True
 
-    def build(self, name: str) -> Sink:
+    def build(self, name: str, ctx: BuildContext) -> Sink:
         from suture.connectors.file.sink import FileSink
 
         return FileSink(name, self)

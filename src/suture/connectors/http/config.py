@@ -9,7 +9,7 @@ from pydantic import Field
 from suture.config.base import Strict, TlsClientConfig
 
 if TYPE_CHECKING:
-    from suture.connectors.base import Sink, Source
+    from suture.connectors.base import BuildContext, Sink, Source
 
 
 class HttpSourceConfig(Strict):
@@ -45,7 +45,7 @@ class HttpSinkConfig(Strict):
     max_connections: int = Field(default=16, gt=0)
     tls: TlsClientConfig | None = None
 
-    def build(self, name: str) -> Sink:
+    def build(self, name: str, ctx: BuildContext) -> Sink:
         from suture.connectors.http.sink import HttpSink
 
         return HttpSink(name, self)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from suture.config.base import Strict
 
 if TYPE_CHECKING:
-    from suture.connectors.base import Sink
+    from suture.connectors.base import BuildContext, Sink
 
 
 class LogSinkConfig(Strict):
@@ -16,7 +16,7 @@ class LogSinkConfig(Strict):
     type: Literal["log"] = "log"
     level: Literal["DEBUG", "INFO", "WARNING"] = "INFO"
 
-    def build(self, name: str) -> Sink:
+    def build(self, name: str, ctx: BuildContext) -> Sink:
         from suture.connectors.log.sink import LogSink
 
         return LogSink(name, self)

@@ -9,7 +9,7 @@ from pydantic import Field
 from suture.config.base import Strict, TlsClientConfig, TlsServerConfig
 
 if TYPE_CHECKING:
-    from suture.connectors.base import Sink, Source
+    from suture.connectors.base import BuildContext, Sink, Source
 
 
 class MllpSourceConfig(Strict):
@@ -38,7 +38,7 @@ class MllpSinkConfig(Strict):
     ack_timeout_s: float = Field(default=30.0, gt=0)
     tls: TlsClientConfig | None = None
 
-    def build(self, name: str) -> Sink:
+    def build(self, name: str, ctx: BuildContext) -> Sink:
         from suture.connectors.mllp.sink import MllpSink
 
         return MllpSink(name, self)
