@@ -59,6 +59,9 @@ class ChannelRuntime:
         self.steps = compile_chain(config.transforms)
         self.routes = [compile_route(r) for r in config.routes]
         self.workers: dict[str, SinkWorker] = {}
+        self._received = {s: metrics.RECEIVED.labels(self.name, s) for s in ("accepted", "filtered", "error")}
+        self._duplicates = metrics.DUPLICATES.labels(self.name)
+        self._ingest_seconds = metrics.INGEST_SECONDS.labels(self.name)
 
     # -- submit ----------------------------------------------------------------------------------------
     async def submit(self, inbound: Inbound) -> Reply:
@@ -113,11 +116,11 @@ class ChannelRuntime:
 
     def _after_commit(self, duplicate: bool, deliveries: list[Delivery], status: str, started: float) -> None:
         if duplicate:
-            metrics.DUPLICATES.labels(self.name).inc()
+            self._duplicates.inc()
         else:
-            metrics.RECEIVED.labels(self.name, status).inc()
+            self._received[status].inc()
             self.offer(deliveries)
-        metrics.INGEST_SECONDS.labels(self.name).observe(self.clock() - started)
+        self._ingest_seconds.observe(self.clock() - started)
 
     def offer(self, deliveries: list[Delivery], *, out_of_order: bool = False) -> None:
         by_sink: dict[str, list[Delivery]] = {}
@@ -178,8 +181,17 @@ def _batch_reply(replies: list[Reply]) -> Reply:
                  ",".join(r.message_id for r in replies))
 
 
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
 def _hl7_time(now: float) -> str:
-    return time.strftime("%Y%m%d%H%M%S", time.gmtime(now)) + "+0000"
+    """HL7 DTM in UTC; formatted once per second (it is on every ACK)."""
+    second = int(now)
+    cached = _last_second[0]
+    if cached[0] != second:
+        cached = (second, time.strftime("%Y%m%d%H%M%S", time.gmtime(second)) + "+0000")
+        _last_second[0] = cached
+    return cached[1]
 
 
 def _json_str(text: str) -> str:

@@ -172,7 +172,7 @@ class Route(Strict):
     order_by: PathStr | None = Field(
         default=None, description="deliver in order per value of this path (e.g. PID-3.1); other keys go on"
     )
-    concurrency: int = Field(default=4, ge=1, le=256)
+    concurrency: int = Field(default=16, ge=1, le=256, description="deliveries in flight for this route")
 
 
 class ChannelConfig(Strict):

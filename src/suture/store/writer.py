@@ -101,8 +101,11 @@ class GroupCommitWriter:
             return
         self.batches += 1
         self.ops += len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
         for (_, fut, loop), result in zip(batch, results, strict=True):
-            loop.call_soon_threadsafe(_resolve, fut, result, None)
+            by_loop.setdefault(loop, []).append((fut, result))
+        for loop, done in by_loop.items():  # one wake-up of the event loop per batch, not per caller
+            loop.call_soon_threadsafe(_resolve_all, done)
 
     def _commit_one(self, conn: Connection, item: _Item) -> None:
         op, fut, loop = item
@@ -126,6 +129,12 @@ class GroupCommitWriter:
             raise
         finally:
             cur.close()
+
+
+def _resolve_all(done: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    for fut, result in done:
+        if not fut.done():
+            fut.set_result(result)
 
 
 def _resolve(fut: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
