@@ -14,7 +14,8 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from suture.config.base import TlsClientConfig, TlsServerConfig
-from suture.config.settings import ApiSettings, Settings
+from suture.config.settings import ApiSettings, MasterDataSettings, Settings
+from suture.connectors.tryton.config import TrytonErpConfig
 from suture.connectors.directory.config import DirectorySourceConfig
 from suture.connectors.file.config import FileSinkConfig
 from suture.connectors.http.config import HttpSinkConfig, HttpSourceConfig
@@ -25,10 +26,11 @@ from suture.pipeline import config as pc
 OUT = Path(__file__).resolve().parent.parent / "docs" / "channels.md"
 
 SECTIONS: list[tuple[str, list[type[BaseModel]]]] = [
-    ("Engine settings (suture.yaml)", [Settings, ApiSettings]),
+    ("Engine settings (suture.yaml)", [Settings, ApiSettings, MasterDataSettings, TrytonErpConfig]),
     ("Channel file (channels/*.yaml)", [pc.ChannelConfig, pc.Route, pc.RetryPolicy]),
     ("Sources (`source.type`)", [MllpSourceConfig, HttpSourceConfig, DirectorySourceConfig, TlsServerConfig]),
-    ("Sinks (`routes[].sink.type`)", [MllpSinkConfig, HttpSinkConfig, FileSinkConfig, LogSinkConfig, TlsClientConfig]),
+    ("Sinks (`routes[].sink.type`)",
+     [MllpSinkConfig, HttpSinkConfig, FileSinkConfig, LogSinkConfig, pc.MasterDataSinkConfig, TlsClientConfig]),
     ("Filters (`filters`, `routes[].filters`)", [pc.Condition, pc.AllOf, pc.AnyOf, pc.NotOf]),
     ("Transforms (`transforms`, `routes[].transforms`, by `type`)",
      [pc.SetField, pc.CopyField, pc.MapValue, pc.ClearField, pc.PythonTransform]),
