@@ -103,30 +103,29 @@ def pending(sql: Sql, cur: Any, channel: str, sink: str, after_id: int, limit: i
     return [_delivery(r) for r in cur.fetchall()]
 
 
-def _in(column: str, values: tuple[Any, ...]) -> str:
-    return f"{column} IN ({', '.join('?' for _ in values)})"
+def _where(conditions: list[tuple[str, Any]]) -> tuple[str, list[Any]]:
+    """``[("channel = ?", "adt"), ("id IN", (..)), ("x < ?", None)]`` -> WHERE clause and arguments; None and
+    empty values are skipped, tuples become ``IN (?, ...)``."""
+    parts: list[str] = []
+    args: list[Any] = []
+    for expr, value in conditions:
+        if value is None or value == ():
+            continue
+        if isinstance(value, tuple):
+            parts.append(f"{expr} ({', '.join('?' for _ in value)})")
+            args.extend(value)
+        else:
+            parts.append(expr)
+            args.append(value)
+    return (f"WHERE {' AND '.join(parts)}" if parts else ""), args
 
 
 def messages(sql: Sql, cur: Any, query: MessageQuery) -> list[MessageRecord]:
-    where: list[str] = []
-    args: list[Any] = []
-    for column, value in (("channel", query.channel), ("status", query.status), ("control_id", query.control_id)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            args.append(value)
-    if query.since is not None:
-        where.append("received_at >= ?")
-        args.append(query.since)
-    if query.until is not None:
-        where.append("received_at < ?")
-        args.append(query.until)
-    if query.before is not None:
-        where.append("id < ?")
-        args.append(query.before)
-    if query.ids:
-        where.append(_in("id", query.ids))
-        args.extend(query.ids)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    clause, args = _where([
+        ("channel = ?", query.channel), ("status = ?", query.status), ("control_id = ?", query.control_id),
+        ("received_at >= ?", query.since), ("received_at < ?", query.until), ("id < ?", query.before),
+        ("id IN", tuple(query.ids or ())),
+    ])
     cur.execute(sql(f"SELECT {MESSAGE_COLS} FROM messages {clause} ORDER BY id DESC LIMIT ?"), (*args, query.limit))
     return [_message(r) for r in cur.fetchall()]
 
@@ -145,25 +144,11 @@ def message_detail(sql: Sql, cur: Any, message_id: str) -> MessageDetail | None:
 
 
 def deliveries(sql: Sql, cur: Any, query: DeliveryQuery) -> list[Delivery]:
-    where: list[str] = []
-    args: list[Any] = []
-    for column, value in (("d.channel", query.channel), ("d.sink", query.sink), ("d.state", query.state)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            args.append(value)
-    if query.since is not None:
-        where.append("d.created_at >= ?")
-        args.append(query.since)
-    if query.until is not None:
-        where.append("d.created_at < ?")
-        args.append(query.until)
-    if query.message_ids:
-        where.append(_in("d.message_id", query.message_ids))
-        args.extend(query.message_ids)
-    if query.delivery_ids:
-        where.append(_in("d.id", query.delivery_ids))
-        args.extend(query.delivery_ids)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    clause, args = _where([
+        ("d.channel = ?", query.channel), ("d.sink = ?", query.sink), ("d.state = ?", query.state),
+        ("d.created_at >= ?", query.since), ("d.created_at < ?", query.until),
+        ("d.message_id IN", tuple(query.message_ids or ())), ("d.id IN", tuple(query.delivery_ids or ())),
+    ])
     cols = ", ".join(f"d.{c.strip()}" for c in DELIVERY_COLS.split(","))
     cur.execute(sql(f"SELECT {cols} FROM deliveries d {clause} ORDER BY d.id LIMIT ?"), (*args, query.limit))
     return [_delivery(r) for r in cur.fetchall()]
