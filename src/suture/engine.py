@@ -87,7 +87,8 @@ class Engine:
         md = self.settings.master_data
         cache = CrosswalkCache(self.journal)
         erp = md.erp.build(md.ownership) if md.erp is not None else None
-        self.master_data = MasterDataService(MasterStore(self.journal, cache=cache), cache, md.ownership, erp)
+        self.master_data = MasterDataService(MasterStore(self.journal, cache=cache), cache, md.ownership, erp,
+                                             journal=self.journal)
         await self.master_data.load()
         if erp is not None:
             self._erp_task = asyncio.create_task(self._poll_erp(md.erp_poll_interval_s), name="erp-sync")

@@ -28,7 +28,7 @@ async def service(tryton_server: TrytonServer, tmp_path: Path) -> AsyncIterator[
     await journal.open()
     cache = CrosswalkCache(journal)
     svc = MasterDataService(MasterStore(journal, cache=cache), cache, DEFAULT_MATRIX,
-                            TrytonErp(tryton_server.client(), system="erp", matrix=DEFAULT_MATRIX))
+                            TrytonErp(tryton_server.client(), system="erp", matrix=DEFAULT_MATRIX), journal=journal)
     await svc.load()
     yield svc
     assert svc.erp is not None
@@ -50,6 +50,11 @@ async def test_sync_into_suture_then_see_a_tryton_change_and_push_an_approved_on
     stem = await service.store.get("item", cid)
     assert stem is not None and stem.data["description"] == "Hip stem 12mm"
     assert stem.provenance.system == "erp"
+    envelope = await service.journal.message(stem.provenance.message_id)  # type: ignore[union-attr, arg-type]
+    assert envelope is not None and envelope.message.channel == "erp-sync:erp"
+    assert b"Hip stem 12mm" in (envelope.message.raw or b"")
+    again = await service.sync_erp(None)  # the same ERP versions again: duplicates, nothing applied
+    assert set(again["applied"].values()) == {0}
     assert service.cache.resolve("item", "GS1", "GTIN", "00614141999996") == cid
     assert (await service.store.list("cost_center")).items
 

@@ -8,10 +8,13 @@ an observation for the divergence report.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from suture.canonical.base import ExternalId, ObjectKind, Provenance
@@ -19,8 +22,11 @@ from suture.canonical.models import MODELS
 from suture.canonical.ownership import OwnershipMatrix, decide_update
 from suture.codecs.udi import device_identifier_key, parse_udi
 from suture.connectors.erp import ErpPort, ErpRecord
+from suture.envelope import Envelope
 from suture.errors import PermanentError, RejectedInput
+from suture.pipeline.ids import new_message_id
 from suture.store.crosswalk import CrosswalkCache, XrefConflict
+from suture.store.journal import Journal
 from suture.store.masterdata import MasterStore
 from suture.transforms.master_update import MasterUpdate
 from suture.workflows.master_data.divergence import DivergenceReport, compare
@@ -44,8 +50,10 @@ class SubstitutionRefused(RejectedInput):
 
 class MasterDataService:
     def __init__(self, store: MasterStore, cache: CrosswalkCache, matrix: OwnershipMatrix,
-                 erp: ErpPort | None = None) -> None:
+                 erp: ErpPort | None = None, journal: Journal | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store, self.cache, self.matrix, self.erp = store, cache, matrix, erp
+        self.journal, self.clock = journal, clock
 
     async def load(self) -> None:
         for kind in ("item", "vendor", "location", "cost_center", "contract", "worker"):
@@ -169,13 +177,23 @@ class MasterDataService:
             return 0
         key, *others = rec.external_ids
         data = rec.record.model_dump(mode="json", exclude_defaults=True)
-        await self.apply(MasterUpdate(rec.kind, key, data, tuple(others)))
+        message_id = None
+        if self.journal is not None:  # journaled like any feed; the same ERP version twice is a duplicate
+            raw = orjson.dumps({"kind": rec.kind, "erp_id": rec.erp_id, "write_date": rec.write_date.isoformat(),
+                                "record": data, "external_ids": [x.model_dump() for x in rec.external_ids]})
+            env = Envelope(id=new_message_id(), channel=f"erp-sync:{self.erp.system if self.erp else 'erp'}",
+                           raw=raw, content_type="application/json", received_at=self.clock(),
+                           control_id=f"{rec.kind}:{rec.erp_id}",
+                           idempotency_key=f"{rec.kind}:{rec.erp_id}:{rec.write_date.isoformat()}")
+            ingested = await self.journal.ingest(env, "accepted", [])
+            if ingested.duplicate:
+                return 0
+            message_id = ingested.message_id
+        await self.apply(MasterUpdate(rec.kind, key, data, tuple(others)), message_id=message_id)
         return 1
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
-    import orjson
-
     return dict(orjson.loads(orjson.dumps(fields, default=str)))
 
 
