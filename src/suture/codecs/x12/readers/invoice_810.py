@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..model import Transaction
 from ..segment import Segment
+from .collect import Loops, Segments, count, elements
 from .common import (
     VENDOR_QUALIFIERS,
     DateTime,
     ItemId,
-    Parties,
     Party,
     Reference,
-    date_time,
-    description,
     find_party,
     item_ids,
     number,
     pick,
-    reference,
     require,
 )
 
@@ -114,25 +111,14 @@ class Invoice:
         return find_party(self.parties, *roles)
 
 
-@dataclass
-class _Line:
-    it1: Segment
-    descriptions: list[str] = field(default_factory=list)
-    references: list[Reference] = field(default_factory=list)
-    dates: list[DateTime] = field(default_factory=list)
-    charges: list[Charge] = field(default_factory=list)
-    parties: Parties = field(default_factory=Parties)
+class _Line(Segments):
+    def __init__(self, it1: Segment) -> None:
+        super().__init__("PID", "REF", "DTM")  # IT1-level N1 loops (ship-from per line) are read past, not kept
+        self.it1 = it1
+        self.charges: list[Charge] = []
 
     def add(self, seg: Segment) -> None:
-        if self.parties.take(seg):  # IT1-level N1 loops (ship-from per line) are read past, not kept
-            return
-        if seg.id == "PID" and description(seg):
-            self.descriptions.append(description(seg))
-        elif seg.id == "REF":
-            self.references.append(reference(seg))
-        elif seg.id == "DTM":
-            self.dates.append(date_time(seg))
-        elif seg.id == "SAC":
+        if not self.take(seg) and seg.id == "SAC":
             self.charges.append(charge(seg))
 
     def build(self) -> InvoiceLine:
@@ -143,24 +129,13 @@ class _Line:
         )  # fmt: skip
 
 
-@dataclass
-class _Header:
-    currency: str = ""
-    references: list[Reference] = field(default_factory=list)
-    dates: list[DateTime] = field(default_factory=list)
-    terms: list[Terms] = field(default_factory=list)
-    parties: Parties = field(default_factory=Parties)
+class _Header(Segments):
+    def __init__(self) -> None:
+        super().__init__("CUR", "REF", "DTM")
+        self.terms: list[Terms] = []
 
     def add(self, seg: Segment) -> None:
-        if self.parties.take(seg):
-            return
-        if seg.id == "CUR":
-            self.currency = seg.get(2)
-        elif seg.id == "REF":
-            self.references.append(reference(seg))
-        elif seg.id == "DTM":
-            self.dates.append(date_time(seg))
-        elif seg.id == "ITD":
+        if not self.take(seg) and seg.id == "ITD":
             self.terms.append(terms(seg))
 
 
@@ -179,33 +154,28 @@ def read_invoice(tx: Transaction) -> Invoice:
     require(tx, "810")
     big = tx.segment("BIG")
     header = _Header()
-    lines: list[InvoiceLine] = []
-    line: _Line | None = None
+    lines = Loops(_Line, _Line.build)
     summary = False
     total: Decimal | None = None
     charges: list[Charge] = []
-    count: Decimal | None = None
+    declared: int | None = None
     for seg in tx.body:
         if seg.id == "IT1" and not summary:
-            if line is not None:
-                lines.append(line.build())
-            line = _Line(seg)
+            lines.open(seg)
         elif seg.id == "TDS":
             summary, total = True, number(seg, 1, 2)
         elif seg.id == "CTT":
-            count = number(seg, 1)
+            declared = count(number(seg, 1))
         elif summary:
             if seg.id == "SAC":
                 charges.append(charge(seg))
-        elif line is not None:
-            line.add(seg)
+        elif lines.current is not None:
+            lines.current.add(seg)
         else:
             header.add(seg)
-    if line is not None:
-        lines.append(line.build())
-    get = big.get if big is not None else (lambda n: "")
+    built = lines.close()
+    get = elements(big)
     return Invoice(
         get(1), get(2), get(3), get(4), get(5), get(7), get(8), header.currency, tuple(header.references),
-        tuple(header.dates), header.parties.close(), tuple(header.terms), tuple(lines), total, tuple(charges),
-        int(count) if count is not None else None,
+        tuple(header.dates), header.parties.close(), tuple(header.terms), built, total, tuple(charges), declared,
     )  # fmt: skip

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..model import Transaction
 from ..segment import Segment
+from .collect import Loops, Segments, elements, walk
 from .common import (
     GTIN_QUALIFIERS,
     NDC_QUALIFIERS,
@@ -13,20 +14,13 @@ from .common import (
     DateTime,
     ItemId,
     Pack,
-    Parties,
     Party,
     Price,
     Reference,
-    date_time,
-    description,
     find_date,
     find_party,
     item_ids,
-    number,
-    pack,
     pick,
-    price,
-    reference,
     require,
 )
 
@@ -110,32 +104,10 @@ class PriceCatalog:
         return find_date(self.dates, "036")
 
 
-@dataclass
-class _Item:
-    lin: Segment
-    descriptions: list[str] = field(default_factory=list)
-    prices: list[Price] = field(default_factory=list)
-    dates: list[DateTime] = field(default_factory=list)
-    references: list[Reference] = field(default_factory=list)
-    packs: list[Pack] = field(default_factory=list)
-    currency: str = ""
-    parties: Parties = field(default_factory=Parties)
-
-    def add(self, seg: Segment) -> None:
-        if self.parties.take(seg):
-            return
-        if seg.id == "PID" and description(seg):
-            self.descriptions.append(description(seg))
-        elif seg.id == "CTP":
-            self.prices.append(price(seg))
-        elif seg.id == "DTM":
-            self.dates.append(date_time(seg))
-        elif seg.id == "REF":
-            self.references.append(reference(seg))
-        elif seg.id == "PO4":
-            self.packs.append(pack(seg))
-        elif seg.id == "CUR":
-            self.currency = seg.get(2)
+class _Item(Segments):
+    def __init__(self, lin: Segment) -> None:
+        super().__init__("PID", "CTP", "DTM", "REF", "PO4", "CUR")
+        self.lin = lin
 
     def build(self) -> CatalogItem:
         return CatalogItem(
@@ -161,47 +133,12 @@ def read_price_catalog(tx: Transaction) -> PriceCatalog:
     """
     require(tx, "832")
     bct = tx.segment("BCT")
-    header = _Header()
-    items: list[CatalogItem] = []
-    item: _Item | None = None
-    count: int | None = None
-    for seg in tx.body:
-        if seg.id == "LIN":
-            if item is not None:
-                items.append(item.build())
-            item = _Item(seg)
-        elif seg.id == "CTT":
-            value = number(seg, 1)
-            count = int(value) if value is not None else None
-        elif item is not None:
-            item.add(seg)
-        else:
-            header.add(seg)
-    if item is not None:
-        items.append(item.build())
-    get = bct.get if bct is not None else (lambda n: "")
+    header = Segments("CUR", "REF", "DTM", "CTP")
+    items = Loops(_Item, _Item.build)
+    declared = walk(tx.body, "LIN", items, header)
+    built = items.close()
+    get = elements(bct)
     return PriceCatalog(
         get(1), get(2), get(3), get(4), get(10), header.currency, tuple(header.references), tuple(header.dates),
-        header.parties.close(), tuple(header.prices), tuple(items), count,
+        header.parties.close(), tuple(header.prices), built, declared,
     )  # fmt: skip
-
-
-@dataclass
-class _Header:
-    currency: str = ""
-    references: list[Reference] = field(default_factory=list)
-    dates: list[DateTime] = field(default_factory=list)
-    prices: list[Price] = field(default_factory=list)
-    parties: Parties = field(default_factory=Parties)
-
-    def add(self, seg: Segment) -> None:
-        if self.parties.take(seg):
-            return
-        if seg.id == "CUR":
-            self.currency = seg.get(2)
-        elif seg.id == "REF":
-            self.references.append(reference(seg))
-        elif seg.id == "DTM":
-            self.dates.append(date_time(seg))
-        elif seg.id == "CTP":
-            self.prices.append(price(seg))

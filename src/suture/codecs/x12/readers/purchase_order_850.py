@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..model import Transaction
 from ..segment import Segment
+from .collect import Loops, Segments, count, elements
 from .common import (
     GTIN_QUALIFIERS,
     VENDOR_QUALIFIERS,
@@ -14,20 +15,13 @@ from .common import (
     DateTime,
     ItemId,
     Pack,
-    Parties,
     Party,
     Price,
     Reference,
-    contact,
-    date_time,
-    description,
     find_party,
     item_ids,
     number,
-    pack,
     pick,
-    price,
-    reference,
     require,
 )
 
@@ -100,32 +94,10 @@ class PurchaseOrder:
         return find_party(self.parties, *roles)
 
 
-@dataclass
-class _Line:
-    po1: Segment
-    descriptions: list[str] = field(default_factory=list)
-    references: list[Reference] = field(default_factory=list)
-    dates: list[DateTime] = field(default_factory=list)
-    packs: list[Pack] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    prices: list[Price] = field(default_factory=list)
-    parties: Parties = field(default_factory=Parties)
-
-    def add(self, seg: Segment) -> None:
-        if self.parties.take(seg):
-            return
-        if seg.id == "CTP":
-            self.prices.append(price(seg))
-        elif seg.id == "PID" and description(seg):
-            self.descriptions.append(description(seg))
-        elif seg.id == "REF":
-            self.references.append(reference(seg))
-        elif seg.id == "DTM":
-            self.dates.append(date_time(seg))
-        elif seg.id == "PO4":
-            self.packs.append(pack(seg))
-        elif seg.id == "MSG":
-            self.notes.append(seg.get(1))
+class _Line(Segments):
+    def __init__(self, po1: Segment) -> None:
+        super().__init__("CTP", "PID", "REF", "DTM", "PO4", "MSG")
+        self.po1 = po1
 
     def build(self) -> OrderLine:
         po1 = self.po1
@@ -134,30 +106,6 @@ class _Line:
             tuple(self.descriptions), tuple(self.references), tuple(self.dates), tuple(self.packs),
             self.parties.close(), tuple(self.notes), tuple(self.prices),
         )  # fmt: skip
-
-
-@dataclass
-class _Header:
-    currency: str = ""
-    references: list[Reference] = field(default_factory=list)
-    dates: list[DateTime] = field(default_factory=list)
-    contacts: list[Contact] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    parties: Parties = field(default_factory=Parties)
-
-    def add(self, seg: Segment) -> None:
-        if self.parties.take(seg):
-            return
-        if seg.id == "CUR":
-            self.currency = seg.get(2)
-        elif seg.id == "REF":
-            self.references.append(reference(seg))
-        elif seg.id == "DTM":
-            self.dates.append(date_time(seg))
-        elif seg.id == "PER":
-            self.contacts.append(contact(seg))
-        elif seg.id == "MSG":
-            self.notes.append(seg.get(1))
 
 
 def read_purchase_order(tx: Transaction) -> PurchaseOrder:
@@ -175,30 +123,26 @@ def read_purchase_order(tx: Transaction) -> PurchaseOrder:
     """
     require(tx, "850")
     beg = tx.segment("BEG")
-    header = _Header()
-    lines: list[OrderLine] = []
-    line: _Line | None = None
+    header = Segments("CUR", "REF", "DTM", "PER", "MSG")
+    lines = Loops(_Line, _Line.build)
     ctt: Segment | None = None
     amounts: list[tuple[str, Decimal | None]] = []
     for seg in tx.body:
         if seg.id == "PO1":
-            if line is not None:
-                lines.append(line.build())
-            line = _Line(seg)
+            lines.open(seg)
         elif seg.id == "CTT":
             ctt = seg
-        elif seg.id == "AMT" and (ctt is not None or line is None):
+        elif seg.id == "AMT" and (ctt is not None or lines.current is None):
             amounts.append((seg.get(1), number(seg, 2)))
-        elif line is not None and ctt is None:
-            line.add(seg)
-        elif line is None:
+        elif lines.current is not None and ctt is None:
+            lines.current.add(seg)
+        elif lines.current is None:
             header.add(seg)
-    if line is not None:
-        lines.append(line.build())
-    get = beg.get if beg is not None else (lambda n: "")
-    count = number(ctt, 1) if ctt is not None else None
+    built = lines.close()
+    get = elements(beg)
+    declared = count(number(ctt, 1)) if ctt is not None else None
     return PurchaseOrder(
         get(1), get(2), get(3), get(4), get(5), get(6), header.currency, tuple(header.references),
-        tuple(header.dates), tuple(header.contacts), header.parties.close(), tuple(header.notes), tuple(lines),
-        int(count) if count is not None else None, number(ctt, 2) if ctt is not None else None, tuple(amounts),
+        tuple(header.dates), tuple(header.contacts), header.parties.close(), tuple(header.notes), built,
+        declared, number(ctt, 2) if ctt is not None else None, tuple(amounts),
     )  # fmt: skip

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..model import Transaction
 from ..segment import Segment
+from .collect import Loops, Segments, elements, walk
 from .common import (
     VENDOR_QUALIFIERS,
     DateTime,
     ItemId,
-    Parties,
     Party,
     Price,
     Reference,
-    date_time,
-    description,
     find_party,
     item_ids,
     number,
     pick,
-    price,
-    reference,
     require,
 )
 
@@ -89,21 +85,16 @@ class PurchaseOrderAck:
         return find_party(self.parties, *roles)
 
 
-@dataclass
-class _Line:
-    po1: Segment
-    descriptions: list[str] = field(default_factory=list)
-    acks: list[LineAck] = field(default_factory=list)
-    prices: list[Price] = field(default_factory=list)
+class _Line(Segments):
+    def __init__(self, po1: Segment) -> None:
+        super().__init__("PID", "CTP", parties=False)
+        self.po1 = po1
+        self.acks: list[LineAck] = []
 
     def add(self, seg: Segment) -> None:
-        if seg.id == "PID" and description(seg):
-            self.descriptions.append(description(seg))
-        elif seg.id == "ACK":
+        if not self.take(seg) and seg.id == "ACK":
             ack = LineAck(seg.get(1), number(seg, 2), seg.get(3), seg.get(4), seg.get(5), item_ids(seg, 7))
             self.acks.append(ack)
-        elif seg.id == "CTP":
-            self.prices.append(price(seg))
 
     def build(self) -> PurchaseOrderAckLine:
         po1 = self.po1
@@ -126,30 +117,12 @@ def read_purchase_order_ack(tx: Transaction) -> PurchaseOrderAck:
     """
     require(tx, "855")
     bak = tx.segment("BAK")
-    parties = Parties()
-    references: list[Reference] = []
-    dates: list[DateTime] = []
-    lines: list[PurchaseOrderAckLine] = []
-    line: _Line | None = None
-    count: Decimal | None = None
-    for seg in tx.body:
-        if seg.id == "PO1":
-            if line is not None:
-                lines.append(line.build())
-            line = _Line(seg)
-        elif seg.id == "CTT":
-            count = number(seg, 1)
-        elif line is not None:
-            line.add(seg)
-        elif not parties.take(seg):
-            if seg.id == "REF":
-                references.append(reference(seg))
-            elif seg.id == "DTM":
-                dates.append(date_time(seg))
-    if line is not None:
-        lines.append(line.build())
-    get = bak.get if bak is not None else (lambda n: "")
+    header = Segments("REF", "DTM")
+    lines = Loops(_Line, _Line.build)
+    declared = walk(tx.body, "PO1", lines, header)
+    built = lines.close()
+    get = elements(bak)
     return PurchaseOrderAck(
-        get(1), get(2), get(3), get(4), get(5), get(8), tuple(references), tuple(dates), parties.close(),
-        tuple(lines), int(count) if count is not None else None,
+        get(1), get(2), get(3), get(4), get(5), get(8), tuple(header.references), tuple(header.dates),
+        header.parties.close(), built, declared,
     )  # fmt: skip

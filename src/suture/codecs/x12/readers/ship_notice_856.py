@@ -6,28 +6,24 @@ purchase order (order level) and, when LIN or SN1 appear, the shipped item with 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..model import Transaction
 from ..segment import Segment
+from .collect import Loops, Segments, elements, walk
 from .common import (
     GTIN_QUALIFIERS,
     VENDOR_QUALIFIERS,
     DateTime,
     ItemId,
     Pack,
-    Parties,
     Party,
     Reference,
-    date_time,
-    description,
     find_date,
     item_ids,
     number,
-    pack,
     pick,
-    reference,
     require,
 )
 
@@ -128,47 +124,26 @@ class ShipNotice:
         return [lv for lv in self.levels if lv.item is not None]
 
 
-@dataclass
-class _Level:
-    hl: Segment
-    references: list[Reference] = field(default_factory=list)
-    dates: list[DateTime] = field(default_factory=list)
-    marks: list[tuple[str, str]] = field(default_factory=list)
-    order_number: str = ""
-    lin: Segment | None = None
-    sn1: Segment | None = None
-    descriptions: list[str] = field(default_factory=list)
-    packs: list[Pack] = field(default_factory=list)
-    parties: Parties = field(default_factory=Parties)
+class _Level(Segments):
+    def __init__(self, hl: Segment) -> None:
+        super().__init__("REF", "DTM", "PID", "PO4")
+        self.hl = hl
+        self.marks: list[tuple[str, str]] = []
+        self.order_number = ""
+        self.lin: Segment | None = None
+        self.sn1: Segment | None = None
 
     def add(self, seg: Segment) -> None:
-        if self.parties.take(seg):
+        if self.take(seg):
             return
-        handlers = {"REF": self._ref, "DTM": self._dtm, "MAN": self._man, "PRF": self._prf, "LIN": self._lin}
-        handler = handlers.get(seg.id)
-        if handler is not None:
-            handler(seg)
+        if seg.id == "MAN":
+            self.marks.append((seg.get(1), seg.get(2)))
+        elif seg.id == "PRF":
+            self.order_number = seg.get(1)
+        elif seg.id == "LIN":
+            self.lin = seg
         elif seg.id == "SN1":
             self.sn1 = seg
-        elif seg.id == "PID" and description(seg):
-            self.descriptions.append(description(seg))
-        elif seg.id == "PO4":
-            self.packs.append(pack(seg))
-
-    def _ref(self, seg: Segment) -> None:
-        self.references.append(reference(seg))
-
-    def _dtm(self, seg: Segment) -> None:
-        self.dates.append(date_time(seg))
-
-    def _man(self, seg: Segment) -> None:
-        self.marks.append((seg.get(1), seg.get(2)))
-
-    def _prf(self, seg: Segment) -> None:
-        self.order_number = seg.get(1)
-
-    def _lin(self, seg: Segment) -> None:
-        self.lin = seg
 
     def build(self) -> HierarchyLevel:
         hl = self.hl
@@ -207,19 +182,8 @@ def read_ship_notice(tx: Transaction) -> ShipNotice:
     """
     require(tx, "856")
     bsn = tx.segment("BSN")
-    levels: list[HierarchyLevel] = []
-    level: _Level | None = None
-    count: Decimal | None = None
-    for seg in tx.body:
-        if seg.id == "HL":
-            if level is not None:
-                levels.append(level.build())
-            level = _Level(seg)
-        elif seg.id == "CTT":
-            count = number(seg, 1)
-        elif level is not None:
-            level.add(seg)
-    if level is not None:
-        levels.append(level.build())
-    get = bsn.get if bsn is not None else (lambda n: "")
-    return ShipNotice(get(1), get(2), get(3), get(4), get(5), tuple(levels), int(count) if count is not None else None)
+    levels = Loops(_Level, _Level.build)
+    declared = walk(tx.body, "HL", levels)
+    built = levels.close()
+    get = elements(bsn)
+    return ShipNotice(get(1), get(2), get(3), get(4), get(5), built, declared)
