@@ -14,12 +14,12 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing as mp
 import os
 import time
 from pathlib import Path
 from typing import Any
 
+from suture_bench.child import ChildServer
 from suture_bench.messages import MessageFactory, fixed_ack
 
 PAYLOAD = os.urandom(600).hex().encode()  # 1,200 bytes
@@ -74,33 +74,13 @@ def _echo_child(port_out: Any, stop: Any) -> None:
     asyncio.run(main())
 
 
-class EchoServer:
+class EchoServer(ChildServer):
     """A bare MLLP listener with a fixed ACK, in its own process. Use as a context manager."""
 
+    name = "echo server"
+
     def __init__(self) -> None:
-        ctx = mp.get_context("spawn")
-        self._recv, send = ctx.Pipe(duplex=False)
-        self._stop = ctx.Event()
-        self._proc = ctx.Process(target=_echo_child, args=(send, self._stop), daemon=True)
-        self.port = 0
-
-    @property
-    def pid(self) -> int:
-        return self._proc.pid or 0
-
-    def __enter__(self) -> EchoServer:
-        self._proc.start()
-        if not self._recv.poll(30):
-            self._proc.kill()
-            raise RuntimeError("echo server did not start")
-        self.port = int(self._recv.recv())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._proc.join(10)
-        if self._proc.is_alive():
-            self._proc.kill()
+        super().__init__(_echo_child)
 
 
 def journal_sql_rate(database_url: str, directory: Path, batch: int, seconds: float) -> float:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import bisect
 import json
-import multiprocessing as mp
 import time
 import urllib.request
 from typing import Any
 
+from suture_bench.child import ChildServer
 from suture_bench.messages import TRANSFORMED_MSH5
 
 
@@ -78,33 +78,17 @@ def _child(port_out: Any, stop: Any) -> None:
     asyncio.run(main())
 
 
-class Receiver:
+class Receiver(ChildServer):
     """Context manager running the receiver process; ``url`` is what the HTTP sink posts to."""
 
+    name = "HTTP receiver"
+
     def __init__(self) -> None:
-        ctx = mp.get_context("spawn")
-        self._recv, send = ctx.Pipe(duplex=False)
-        self._stop = ctx.Event()
-        self._proc = ctx.Process(target=_child, args=(send, self._stop), daemon=True)
-        self.port = 0
+        super().__init__(_child)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/in"
-
-    def __enter__(self) -> Receiver:
-        self._proc.start()
-        if not self._recv.poll(30):
-            self._proc.kill()
-            raise RuntimeError("HTTP receiver did not start")
-        self.port = int(self._recv.recv())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._proc.join(10)
-        if self._proc.is_alive():
-            self._proc.kill()
 
     def stats(self, since: float = 0.0, until: float = float("inf")) -> dict[str, Any]:
         url = f"http://127.0.0.1:{self.port}/stats?since={since}&until={until}"
