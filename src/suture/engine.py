@@ -19,6 +19,7 @@ import uvicorn
 from suture.config.loader import Config
 from suture.connectors.base import Sink, Source
 from suture.pipeline.channel import ChannelRuntime
+from suture.pipeline.config import ChannelConfig
 from suture.pipeline.replay import ReplayItem, Selection, replay
 from suture.pipeline.worker import SinkWorker
 from suture.store import Journal, open_journal
@@ -109,10 +110,7 @@ class Engine:
 
         return MasterDataSink(name, config, self.master_data)
 
-    async def _start_channel(self, channel: object) -> None:
-        from suture.pipeline.config import ChannelConfig
-
-        assert isinstance(channel, ChannelConfig)
+    async def _start_channel(self, channel: ChannelConfig) -> None:
         runtime = ChannelRuntime(channel, self.journal)
         for route in channel.routes:
             sink = route.sink.build(route.name, self)

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import orjson
+
 from suture.codecs import hl7v2
 from suture.connectors.base import Inbound, Reply
 from suture.envelope import Envelope
@@ -95,7 +97,7 @@ class ChannelRuntime:
         deliveries = [self._delivery(env, r.name, inbound.raw, inbound.content_type, None) for r in self.routes]
         result = await self.journal.ingest(env, "accepted", deliveries)
         self._after_commit(result.duplicate, result.deliveries, "accepted", started)
-        body = f'{{"message_id": "{result.message_id}", "duplicate": {str(result.duplicate).lower()}}}'.encode()
+        body = orjson.dumps({"message_id": result.message_id, "duplicate": result.duplicate})
         return Reply(True, body, 200 if result.duplicate else 202, "application/json", result.message_id,
                      result.duplicate)
 
@@ -108,7 +110,7 @@ class ChannelRuntime:
         metrics.RECEIVED.labels(self.name, "rejected").inc()
         log.warning("channel %s rejected message %s: %s", self.name, result.message_id, text)
         if self.config.format == "raw" or inbound.content_type not in (HL7, ""):
-            body = f'{{"message_id": "{result.message_id}", "error": {_json_str(text)}}}'.encode()
+            body = orjson.dumps({"message_id": result.message_id, "error": text})
             return Reply(False, body, 400, "application/json", result.message_id)
         nak = hl7v2.build_nak_for_unparseable(raw, reason, control_id=new_control_id(),
                                               timestamp=_hl7_time(self.clock()), error=where)
@@ -145,22 +147,22 @@ class ChannelRuntime:
         return Plan("accepted" if deliveries else "filtered", deliveries)
 
     def _route(self, env: Envelope, base: hl7v2.Message | bytes, only: set[str] | None) -> list[NewDelivery]:
-        base_bytes = base if isinstance(base, bytes | bytearray) else base.to_bytes()
+        base_bytes = bytes(base) if isinstance(base, bytes | bytearray) else base.to_bytes()
+        view = base if isinstance(base, hl7v2.Message) else hl7v2.parse(base_bytes)  # what routes filter on
         out = []
         for route in self.routes:
             if only is not None and route.name not in only:
                 continue
-            view = base if isinstance(base, hl7v2.Message) else hl7v2.parse(bytes(base_bytes))
             if not route.accepts(view):
                 continue
-            body = bytes(base_bytes)
+            body = base_bytes
             if route.steps:
                 payload = run_chain(route.steps, hl7v2.parse(body))
                 if payload is None:
                     continue
                 body = bytes(payload) if isinstance(payload, bytes | bytearray) else payload.to_bytes()
             key = view.get(route.order_by) if route.order_by else None
-            out.append(self._delivery(env, route.name, bytes(body), HL7, key))
+            out.append(self._delivery(env, route.name, body, HL7, key))
         return out
 
     def _delivery(self, env: Envelope, route: str, body: bytes, content_type: str, key: str | None) -> NewDelivery:
@@ -192,9 +194,3 @@ def _hl7_time(now: float) -> str:
         cached = (second, time.strftime("%Y%m%d%H%M%S", time.gmtime(second)) + "+0000")
         _last_second[0] = cached
     return cached[1]
-
-
-def _json_str(text: str) -> str:
-    import orjson
-
-    return orjson.dumps(text).decode()

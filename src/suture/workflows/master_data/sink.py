@@ -9,13 +9,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from typing import Any
 
 from suture.canonical.base import ExternalId
 from suture.codecs import hl7v2, x12
 from suture.codecs.x12.readers import read_price_catalog
 from suture.connectors.base import DeliveryResult, Outbound
-from suture.errors import PermanentError, RejectedInput
+from suture.errors import Location, PermanentError, RejectedInput
 from suture.pipeline.config import MasterDataSinkConfig
 from suture.transforms.hl7v2_mfn import mfn_to_updates
 from suture.transforms.master_update import MasterUpdate
@@ -47,18 +46,12 @@ def _csv(kind: str, key_column: str) -> Reader:
         for line, row in enumerate(rows, start=2):
             key = (row.pop(key_column, "") or "").strip()
             if not key:
-                raise RejectedInput(f"row without {key_column}", _line(line))
+                raise RejectedInput(f"row without {key_column}", Location(line=line))
             fields = {k: v for k, v in row.items() if k and v not in (None, "")}
             out.append(MasterUpdate(kind, ExternalId(system=system, namespace=kind, value=key), fields))  # type: ignore[arg-type]
         return out
 
     return read
-
-
-def _line(n: int) -> Any:
-    from suture.errors import Location
-
-    return Location(line=n)
 
 
 READERS: dict[str, Reader] = {"hl7v2-mfn": _mfn, "x12-832": _x12_832, "csv-items": _csv("item", "id"),
