@@ -7,12 +7,13 @@ an observation for the divergence report.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from pydantic import ValidationError
@@ -20,14 +21,15 @@ from pydantic import ValidationError
 from suture.canonical.base import ExternalId, ObjectKind, Provenance
 from suture.canonical.models import MODELS
 from suture.canonical.ownership import OwnershipMatrix, decide_update
-from suture.codecs.udi import device_identifier_key, parse_udi
+from suture.codecs.udi import Udi, hibcc_check_character, parse_udi_parts
 from suture.connectors.erp import ErpPort, ErpRecord
 from suture.envelope import Envelope
 from suture.errors import PermanentError, RejectedInput
 from suture.pipeline.ids import new_message_id
 from suture.store.crosswalk import CrosswalkCache, XrefConflict
 from suture.store.journal import Journal
-from suture.store.masterdata import MasterStore
+from suture.store.masterdata import MasterStore, NotFound
+from suture.store.masterdata_queries import RecordVersion
 from suture.transforms.master_update import MasterUpdate
 from suture.workflows.master_data.divergence import DivergenceReport, compare
 
@@ -45,7 +47,40 @@ class ApplyResult:
 
 
 class SubstitutionRefused(RejectedInput):
-    """A substitute outside the item's approved list."""
+    """A substitute outside the item's approved list; ``exception_id`` is its entry on the worklist."""
+
+    def __init__(self, reason: str, *, item: str = "", substitute: str = "", state: str | None = None,
+                 exception_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.item, self.substitute, self.state, self.exception_id = item, substitute, state, exception_id
+
+
+SUTURE = "suture"  # the provenance system of versions Suture itself writes (substitute decisions)
+SubstituteDecision = Literal["approve", "reject", "retire"]
+# decision -> (the states it may leave, the state it sets)
+_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({"proposed"}), "approved"),
+    "reject": (frozenset({"proposed"}), "rejected"),
+    "retire": (frozenset({"approved"}), "retired"),
+}
+_REFUSED_BECAUSE = {
+    None: "is not on the item's substitute list",
+    "proposed": "is proposed but not yet approved",
+    "rejected": "was rejected",
+    "retired": "was retired",
+}
+# The crosswalk (system, namespace) that holds each issuer's device identifiers: GS1 GTIN-14; HIBCC the
+# primary data without flag and check character (labeler code + product number + unit of measure).
+UDI_NAMESPACES = {"GS1": "GTIN", "HIBCC": "DI", "ICCBBA": "DI"}
+
+
+@dataclass(frozen=True)
+class UdiMatch:
+    """A parsed UDI, the crosswalk key of its device identifier and the item claiming it (None: no item)."""
+
+    udi: Udi
+    key: ExternalId
+    item: str | None
 
 
 class MasterDataService:
@@ -54,6 +89,8 @@ class MasterDataService:
                  clock: Callable[[], float] = time.time) -> None:
         self.store, self.cache, self.matrix, self.erp = store, cache, matrix, erp
         self.journal, self.clock = journal, clock
+        # One substitute change at a time: each rewrites the item's whole list from what it read.
+        self._substitutes_lock = asyncio.Lock()
 
     async def load(self) -> None:
         for kind in ("item", "vendor", "location", "cost_center", "contract", "worker"):
@@ -138,25 +175,145 @@ class MasterDataService:
                 pairs.append((obs.canonical_id, a.data, b.data))
         return compare(kind, left, right, pairs)
 
-    async def check_substitution(self, item_id: str, substitute_id: str, *, context: str = "") -> None:
-        """Refuse (and put on the worklist) a substitute that is not approved for the item."""
+    # -- governed substitution ----------------------------------------------------------------------
+    async def resolve_item(self, ref: str, *, system: str | None = None, namespace: str = "") -> str:
+        """A canonical item id: ``ref`` itself, or (with ``system``) the item claiming that external id."""
+        if system is None:
+            if await self.store.get("item", ref) is None:
+                raise NotFound(f"no item {ref}")
+            return ref
+        cid = self.cache.resolve("item", system, namespace, ref)
+        if cid is None:
+            raise NotFound(f"no item holds that {system} id (namespace {namespace!r})")
+        return cid
+
+    async def substitutes(self, item_id: str) -> dict[str, Any]:
+        """The item's substitute list as it stands, and every state change with the version that made it."""
+        history = await self.store.history("item", item_id)
+        if not history:
+            raise NotFound(f"no item {item_id}")
+        current = history[-1]
+        return {"item": item_id, "version": current.version,
+                "substitutes": list(current.data.get("substitutes", [])), "history": _substitute_events(history)}
+
+    async def propose_substitute(self, item_id: str, substitute_id: str, *, by: str,
+                                 reason: str = "") -> dict[str, Any]:
+        """Put ``substitute_id`` on the item's list as ``proposed`` (again, if it was rejected or retired).
+
+        The list is part of the item, so the proposal is a new item version with provenance ``suture``.
+        """
+        if substitute_id == item_id:
+            raise RejectedInput("an item cannot be its own substitute")
+        if await self.store.get("item", substitute_id) is None:
+            raise NotFound(f"no item {substitute_id}")
+
+        def propose(subs: list[dict[str, Any]]) -> dict[str, Any]:
+            entry = _entry(subs, substitute_id)
+            if entry is not None and entry.get("state") in ("proposed", "approved"):
+                raise RejectedInput(f"{substitute_id} is already {entry['state']} as a substitute for {item_id}")
+            if entry is None:
+                entry = {"item": substitute_id}
+                subs.append(entry)
+            entry.update(state="proposed", reason=reason, approved_by=None)
+            return entry
+
+        return await self._change_substitutes(item_id, propose, _note(substitute_id, "proposed", by, reason))
+
+    async def decide_substitute(self, item_id: str, substitute_id: str, decision: SubstituteDecision, *, by: str,
+                                reason: str = "") -> dict[str, Any]:
+        """Approve or reject a proposed substitute, or retire an approved one, as a new item version whose
+        provenance (system ``suture``) names who decided and why. Only ``approved`` substitutes may be used."""
+        leaves, state = _TRANSITIONS[decision]
+
+        def decide(subs: list[dict[str, Any]]) -> dict[str, Any]:
+            entry = _entry(subs, substitute_id)
+            if entry is None:
+                raise NotFound(f"{substitute_id} is not on the substitute list of {item_id}")
+            if entry.get("state") not in leaves:
+                raise RejectedInput(f"{substitute_id} is {entry.get('state')} for {item_id}; only a "
+                                    f"{' or '.join(sorted(leaves))} substitute can be {state}")
+            entry["state"] = state
+            if decision == "approve":
+                entry["approved_by"] = by
+            elif decision == "reject":
+                entry["approved_by"] = None
+            return entry
+
+        return await self._change_substitutes(item_id, decide, _note(substitute_id, state, by, reason))
+
+    async def _change_substitutes(self, item_id: str, change: Callable[[list[dict[str, Any]]], dict[str, Any]],
+                                  note: str) -> dict[str, Any]:
+        async with self._substitutes_lock:
+            for _ in range(3):  # a feed may write the item meanwhile: merge onto its version, or read again
+                current = await self.store.get("item", item_id)
+                if current is None:
+                    raise NotFound(f"no item {item_id}")
+                subs = [dict(s) for s in current.data.get("substitutes", [])]
+                entry = change(subs)
+                if await self._put_substitutes(current, subs, note):
+                    written = await self.store.get("item", item_id)
+                    assert written is not None
+                    return {"item": item_id, "version": written.version, "substitute": entry}
+        raise RejectedInput(f"item {item_id} kept changing; try again")
+
+    async def _put_substitutes(self, current: RecordVersion, subs: list[dict[str, Any]], note: str) -> bool:
+        """Lay the new list over the item's current version; False when another writer got there first."""
+        result = await self.store.bulk_put(
+            "item", [(current.id, {"substitutes": subs}, ())], Provenance(system=SUTURE, note=note),
+            valid_from=max(self.store.today(), current.valid_from), merge=True)
+        if result.outcomes[0] != "refused":
+            return True
+        problems = [message for _row, _field, message in result.errors]
+        if any("another writer" in message for message in problems):
+            return False
+        raise RejectedInput(f"item {current.id}: " + "; ".join(problems))
+
+    async def check_substitution(self, item_id: str, substitute_id: str, *,
+                                 context: str = "") -> dict[str, Any] | None:
+        """Allow an approved substitute (returned) or the item itself (None); refuse anything else with
+        :class:`SubstitutionRefused` after putting it on the worklist (one open entry per item and substitute,
+        counted again on each repeat). ``context`` (case, order, ...) is kept on the entry."""
         record = await self.store.get("item", item_id)
-        approved = {s["item"] for s in (record.data.get("substitutes", []) if record else [])
-                    if s.get("state") == "approved"}
-        if substitute_id in approved:
-            return
+        if record is None:
+            raise NotFound(f"no item {item_id}")
+        if substitute_id == item_id:
+            return None
+        entry = _entry(list(record.data.get("substitutes", [])), substitute_id)
+        state = entry.get("state") if entry else None
+        if entry is not None and state == "approved":
+            return entry
+        reason = f"{substitute_id} {_REFUSED_BECAUSE.get(state, 'is not approved')} as a substitute for {item_id}"
         exception_id = await self.store.raise_exception(
-            "substitution_refused", "item", item_id, {"substitute": substitute_id, "context": context},
+            "substitution_refused", "item", item_id,
+            {"substitute": substitute_id, "state": state, "reason": reason, "context": context},
             dedup_key=f"subst:{item_id}:{substitute_id}")
-        raise SubstitutionRefused(f"{substitute_id} is not an approved substitute for {item_id} "
-                                  f"(exception {exception_id})")
+        raise SubstitutionRefused(f"{reason} (exception {exception_id})", item=item_id, substitute=substitute_id,
+                                  state=state, exception_id=exception_id)
+
+    # -- UDI -----------------------------------------------------------------------------------------
+    def lookup_udi(self, *texts: str) -> UdiMatch:
+        """Parse a UDI (GS1, HIBCC, ICCBBA; several texts: one label's primary and secondary barcodes) and
+        find the item whose crosswalk holds its device identifier.
+
+        GS1 looks up (``GS1``, ``GTIN``, GTIN-14); HIBCC (``HIBCC``, ``DI``, labeler code + product number +
+        unit of measure, e.g. ``A123BJC5D6E71`` for ``+A123BJC5D6E71G``), also accepting that identifier
+        stored as printed (``+A123BJC5D6E71`` or with its check character).
+        """
+        udi = parse_udi_parts(*texts)
+        if udi.device_identifier is None:
+            raise RejectedInput(f"{udi.issuer}: no device identifier in this UDI (a secondary label alone?)")
+        system, namespace = udi.issuer, UDI_NAMESPACES[udi.issuer]
+        key = ExternalId(system=system, namespace=namespace, value=udi.device_identifier)
+        for value in _stored_forms(udi.issuer, udi.device_identifier):
+            cid = self.cache.resolve("item", system, namespace, value)
+            if cid is not None:
+                return UdiMatch(udi, key, cid)
+        return UdiMatch(udi, key, None)
 
     def find_item_by_udi(self, text: str) -> tuple[dict[str, Any], str | None]:
         """Parse any UDI form and resolve its device identifier through the crosswalk."""
-        udi = parse_udi(text)
-        issuer, _, di = device_identifier_key(udi).partition(":")
-        namespace = "GTIN" if issuer == "GS1" else "DI"
-        return udi.to_dict(), self.cache.resolve("item", issuer, namespace, di)
+        match = self.lookup_udi(text)
+        return match.udi.to_dict(), match.item
 
     # -- ERP ------------------------------------------------------------------------------------------
     async def sync_erp(self, since: datetime | None = None) -> dict[str, Any]:
@@ -191,6 +348,37 @@ class MasterDataService:
             message_id = ingested.message_id
         await self.apply(MasterUpdate(rec.kind, key, data, tuple(others)), message_id=message_id)
         return 1
+
+
+def _entry(subs: Sequence[dict[str, Any]], substitute_id: str) -> dict[str, Any] | None:
+    return next((s for s in subs if s.get("item") == substitute_id), None)
+
+
+def _note(substitute_id: str, state: str, by: str, reason: str) -> str:
+    return f"substitute {substitute_id} {state} by {by}" + (f": {reason}" if reason else "")
+
+
+def _substitute_events(history: Sequence[RecordVersion]) -> list[dict[str, Any]]:
+    """Each change of a substitute's state between consecutive versions (``None``: not on the list)."""
+    events: list[dict[str, Any]] = []
+    before: dict[str, str | None] = {}
+    for v in history:
+        now = {s["item"]: s.get("state", "proposed") for s in v.data.get("substitutes", [])}
+        for sub in [*now, *(k for k in before if k not in now)]:
+            if before.get(sub) != now.get(sub):
+                events.append({"substitute": sub, "from": before.get(sub), "to": now.get(sub),
+                               "version": v.version, "valid_from": str(v.valid_from), "recorded_at": v.recorded_at,
+                               "provenance": v.provenance.model_dump()})
+        before = dict(now)
+    return events
+
+
+def _stored_forms(issuer: str, device_identifier: str) -> list[str]:
+    """The values under which a device identifier may sit in the crosswalk, canonical form first."""
+    if issuer != "HIBCC":
+        return [device_identifier]
+    printed = "+" + device_identifier
+    return [device_identifier, printed, printed + hibcc_check_character(printed)]
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
