@@ -11,6 +11,11 @@ Pull is incremental by the ERP's own change stamps::
     ...
     changed = await erp.pull("item", since=mark)           # changed at or after ``mark`` (so may repeat some)
 
+Deletions leave no stamp to pull; ``existing_ids`` lists what still exists (ids and active flags only), and
+:mod:`suture.workflows.master_data.reconcile` compares it with the crosswalk::
+
+    alive = await erp.existing_ids("item")                 # {"17": True, "18": False, ...}
+
 Errors follow :mod:`suture.errors`: :class:`~suture.errors.RetryableError` for an ERP that is down or
 busy, :class:`~suture.errors.PermanentError` for a refused call or a field the ERP cannot hold.
 """
@@ -65,6 +70,15 @@ class ErpPort(Protocol):
     async def pull(self, kind: ErpKind, since: datetime | None = None) -> list[ErpRecord]:
         """Every record of ``kind`` changed at or after ``since`` (all when None), oldest change first;
         deactivated records included (their status says so)."""
+        ...
+
+    async def existing_ids(self, kind: ErpKind) -> dict[str, bool]:
+        """Every record of ``kind``'s ERP table that exists now, deactivated ones included, as
+        ``erp_id -> active``: only ids and the active flag are read, so asking for all is cheap.
+
+        For telling deleted records apart (an incremental pull cannot see a row that is gone), so not
+        narrowed to what ``pull`` selects: a product turned into a service, or a party no longer a
+        supplier, still exists. ERP ids are never reused."""
         ...
 
     async def push(self, kind: ErpKind, erp_id: str, fields: Mapping[str, Any]) -> None:

@@ -12,6 +12,9 @@ Tryton has no change events, so ``pull(kind, since)`` asks for records whose ``w
 (or that of a part: template, identifiers, supplier codes) is at or after ``since``. Inactive records are
 included (``active_test: False``), so a deactivation reaches Suture as ``status="inactive"``.
 
+A deleted record leaves nothing to pull: ``existing_ids(kind)`` lists the ids (and active flags) of every row
+of the kind's model, deactivated ones included, a large page at a time.
+
 ``push`` writes an item's template, variant and supplier code in one ``product.template.write`` call, so an
 update applies whole or not at all.
 """
@@ -33,6 +36,10 @@ from suture.transforms import tryton as tx
 
 ALL: dict[str, bool] = {"active_test": False}  # context: see deactivated records too
 MODULES_OF_INTEREST = ("product", "purchase", "stock", "stock_lot", "account_invoice", "analytic_account")
+# The Tryton model behind each kind (``pull`` narrows it further: template type, supplier role, location type).
+MODEL_OF: dict[ErpKind, str] = {"item": "product.product", "vendor": "party.party", "location": "stock.location",
+                                "cost_center": "analytic_account.account"}
+ID_PAGE_SIZE = 10_000  # rows of (id, active) per call when listing what exists: small rows, few calls
 
 
 class TrytonErp:
@@ -133,18 +140,28 @@ class TrytonErp:
         rows = await self._read_all("analytic_account.account", domain, tx.ANALYTIC_FIELDS)
         return [self._record("cost_center", row, tx.analytic_to_cost_center) for row in rows]
 
-    async def _read_all(self, model: str, domain: list[Any], fields: Sequence[str]) -> list[Record]:
+    async def _read_all(self, model: str, domain: list[Any], fields: Sequence[str],
+                        page_size: int | None = None) -> list[Record]:
         """Every matching row, a page at a time, keyed on id so rows changing meanwhile are neither skipped
         nor repeated."""
+        size = page_size or self.page_size
         rows: list[Record] = []
         last = 0
         while True:
-            page = await self.client.search_read(model, [*domain, ("id", ">", last)], fields, limit=self.page_size,
+            page = await self.client.search_read(model, [*domain, ("id", ">", last)], fields, limit=size,
                                                  order=[("id", "ASC")], context=ALL)
             rows.extend(page)
-            if len(page) < self.page_size:
+            if len(page) < size:
                 return rows
             last = page[-1]["id"]
+
+    # --- what exists -----------------------------------------------------------------------------------------
+
+    async def existing_ids(self, kind: ErpKind) -> dict[str, bool]:
+        if kind not in await self.kinds():
+            raise PermanentError(f"tryton: this database holds no {kind} records (module not activated)")
+        rows = await self._read_all(MODEL_OF[kind], [], ["active"], page_size=ID_PAGE_SIZE)
+        return {str(row["id"]): bool(row["active"]) for row in rows}  # SQLite hands booleans out as 0/1
 
     def _record(self, kind: ErpKind, row: Record, mapping: Callable[[Record, str], tuple[Any, ...]]) -> ErpRecord:
         """Map one row; a row that cannot be canonical becomes a record with a ``problem``."""
@@ -169,8 +186,7 @@ class TrytonErp:
         if kind == "item":
             await self._push_item(record_id, fields)
         else:
-            model = {"vendor": "party.party", "location": "stock.location",
-                     "cost_center": "analytic_account.account"}[kind]
+            model = MODEL_OF[kind]
             values = tx.simple_fields_to_tryton(kind, fields)
             await self._require(model, record_id, kind)
             await self.client.write(model, [record_id], values, context=ALL)

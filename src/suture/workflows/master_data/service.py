@@ -32,6 +32,7 @@ from suture.store.masterdata import MasterStore, NotFound
 from suture.store.masterdata_queries import RecordVersion
 from suture.transforms.master_update import MasterUpdate
 from suture.workflows.master_data.divergence import DivergenceReport, compare
+from suture.workflows.master_data.reconcile import reconcile_erp_deletions
 
 log = logging.getLogger("suture.master_data")
 
@@ -316,8 +317,9 @@ class MasterDataService:
         return match.udi.to_dict(), match.item
 
     # -- ERP ------------------------------------------------------------------------------------------
-    async def sync_erp(self, since: datetime | None = None) -> dict[str, Any]:
-        """Pull changed records of every kind the ERP offers and apply them as the ERP system."""
+    async def sync_erp(self, since: datetime | None = None, *, reconcile: bool = True) -> dict[str, Any]:
+        """Pull changed records of every kind the ERP offers and apply them as the ERP system; with
+        ``reconcile``, then mark records whose ERP id no longer exists (see ``reconcile.py``)."""
         if self.erp is None:
             raise PermanentError("no ERP connector is configured")
         counts: dict[str, int] = {}
@@ -326,14 +328,19 @@ class MasterDataService:
             for rec in await self.erp.pull(kind, since):
                 counts[kind] = counts.get(kind, 0) + await self._apply_erp(rec)
                 newest = rec.write_date if newest is None or rec.write_date > newest else newest
-        return {"applied": counts, "watermark": newest.isoformat() if newest else None}
+        report: dict[str, Any] = {"applied": counts, "watermark": newest.isoformat() if newest else None}
+        if reconcile:  # after the pulls, never before: a record re-created in the ERP must arrive first
+            deletions = await reconcile_erp_deletions(self.store, self.cache, self.erp, matrix=self.matrix,
+                                                      journal=self.journal, clock=self.clock)
+            report["deleted"] = deletions.summary()
+        return report
 
     async def _apply_erp(self, rec: ErpRecord) -> int:
         if rec.record is None or not rec.external_ids:
             log.warning("ERP %s %s skipped: %s", rec.kind, rec.erp_id, rec.problem or "no record")
             return 0
         key, *others = rec.external_ids
-        data = rec.record.model_dump(mode="json", exclude_defaults=True)
+        data = rec.record.model_dump(mode="json", exclude_unset=True)  # a status back to "active" must count
         message_id = None
         if self.journal is not None:  # journaled like any feed; the same ERP version twice is a duplicate
             raw = orjson.dumps({"kind": rec.kind, "erp_id": rec.erp_id, "write_date": rec.write_date.isoformat(),
