@@ -63,7 +63,7 @@ def _print_json(data: Any) -> None:
 @app.command()
 def run(config: Path | None = ConfigOpt) -> None:
     """Start the engine: journal, channels, API and dashboard."""
-    from suture.engine import Engine
+    from suture.engine import Engine, loop_factory
     from suture.observability.logging import setup_logging
 
     cfg = _load(config)
@@ -75,8 +75,8 @@ def run(config: Path | None = ConfigOpt) -> None:
         port = getattr(ch.source, "port", None)
         console.print(f"  channel {ch.name}: {ch.source.type}" + (f" on port {port}" if port else "")
                       + f" -> {', '.join(r.name for r in ch.routes)}")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(Engine(cfg).serve_forever())
+    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=loop_factory(s.event_loop)) as runner:
+        runner.run(Engine(cfg).serve_forever())
 
 
 @app.command("check-config")

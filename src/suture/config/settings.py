@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from suture.canonical.ownership import DEFAULT_MATRIX, OwnershipMatrix
@@ -20,6 +22,8 @@ class MasterDataSettings(Strict):
     ownership: OwnershipMatrix = Field(default_factory=lambda: DEFAULT_MATRIX)
     erp: TrytonErpConfig | None = Field(default=None, description="the ERP connector (Tryton 7.0 over JSON-RPC)")
     erp_poll_interval_s: float = Field(default=60.0, gt=0, description="how often to pull ERP changes")
+    erp_reconcile_interval_s: float = Field(
+        default=600.0, gt=0, description="how often to compare the ERP's ids with the store to find deletions")
 
 
 class Settings(Strict):
@@ -40,3 +44,5 @@ class Settings(Strict):
     log_level: str = "INFO"
     master_data: MasterDataSettings = Field(default_factory=MasterDataSettings)
     group_commit_max: int = Field(default=256, ge=1, description="most journal writes in one transaction")
+    event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
+        default="auto", description="auto: uvloop where installed (Linux, macOS), else asyncio's own loop")

@@ -56,6 +56,11 @@ class Journal:
         """(transactions, operations) committed so far."""
         return self._writer.batches, self._writer.ops
 
+    @property
+    def commit_seconds(self) -> float:
+        """Time spent inside group transactions (SQL and commit) so far."""
+        return self._writer.commit_seconds
+
     def _migrate(self) -> None:
         conn = self.dialect.connect(for_writes=True)
         try:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -40,6 +41,7 @@ class GroupCommitWriter:
         self._error: BaseException | None = None
         self.batches = 0
         self.ops = 0
+        self.commit_seconds = 0.0  # time inside transactions (SQL + commit), summed
 
     def start(self) -> None:
         self._thread.start()
@@ -93,12 +95,14 @@ class GroupCommitWriter:
         return batch
 
     def _commit_batch(self, conn: Connection, batch: list[_Item]) -> None:
+        started = time.perf_counter()
         try:
             results = self._transaction(conn, [op for op, _, _ in batch])
         except Exception:
             for item in batch:  # isolate the failing op
                 self._commit_one(conn, item)
             return
+        self.commit_seconds += time.perf_counter() - started
         self.batches += 1
         self.ops += len(batch)
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}

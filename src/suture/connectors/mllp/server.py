@@ -131,8 +131,7 @@ class _Connection(asyncio.Protocol):
     # -- asyncio.Protocol -------------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        self._transport = transport  # type: ignore[assignment]  # uvloop's TCPTransport is not a subclass
         self._peer = format_peer(transport.get_extra_info("peername"))
         self._last_activity = self._loop.time()
         self._arm_idle_timer(self._server.idle_timeout_s)
