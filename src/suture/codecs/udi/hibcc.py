@@ -5,6 +5,10 @@ Secondary, separate: ``+`` data link check, where link is the primary's check ch
 Concatenated: ``+`` primary-without-check ``/`` secondary-without-link check.
 Secondary data: ``YYJJJ``+lot, ``$``lot, ``$+``serial, ``$$``[quantity][date]lot, ``$$+``[date]serial, then
 optional ``/`` fields: ``S`` serial, ``14D`` expiry and ``16D`` manufacture date (``YYYYMMDD``), ``Q`` quantity.
+
+The check character is taken modulo 43 over the Code 39 set, so about one barcode in 43 ends in a SPACE check
+character (and a secondary's link character, being the primary's check character, can be a space too). The
+human-readable caption prints such a space as ``_``. Hence trailing spaces are never blindly trimmed here.
 """
 
 from __future__ import annotations
@@ -35,16 +39,93 @@ def check_character(data: str) -> str:
 
 
 def parse_hibcc(text: str, *, verify_check_digits: bool, reference_year: int | None) -> Udi:
-    """Parse one HIBCC string (``+…``); a Code 39 ``*…*`` start/stop pair is tolerated."""
-    if len(text) > 2 and text[0] == text[-1] == "*":
-        text = text[1:-1]
-    _check_alphabet(text)
-    if len(text) < 3:
+    """Parse one HIBCC string (``+…``); a Code 39 ``*…*`` start/stop pair is tolerated.
+
+    ``text`` may carry trailing whitespace (a scanner's CR/LF/TAB, padding): it is not part of the data, except
+    that a trailing space may be a space check character. Each reading (no trailing space, then one, two… of the
+    trailing spaces as data ending in a space check character) is tried:
+
+    * exactly one reading has a right check character: it is parsed, so ``"+B456PLATE10 "`` (space check
+      character) and ``"+A123BJC5D6E71G  "`` (padding after a ``G`` check character) are both accepted;
+    * none has: with ``verify_check_digits`` the error names the check character expected without the trailing
+      spaces (as for unpadded data); without it, the reading without trailing spaces is used;
+    * several have (rare: the padding turns a right check character into data that is right again with a
+      space check character): the one that parses wins; if several parse, ``UdiError`` says the trailing space
+      is ambiguous rather than guess.
+
+    A space check character already lost (``"+B456PLATE10"``, trimmed by some other tool) is refused like any
+    wrong check character, the error hinting at a trimmed space: accepting it would let a character dropped
+    from any barcode pass one time in 43.
+
+    A caption (human-readable) form shows a space check or link character as ``_``: an ``_`` in the check
+    character's place (or, in a separate secondary, the link character's place) reads as a space, and then
+    trailing whitespace is just padding. Between ``*`` delimiters the data is taken exactly as given.
+
+    >>> parse_hibcc("+B456PLATE10 ", verify_check_digits=True, reference_year=None).extra["check_character"]
+    ' '
+    >>> parse_hibcc("*+B456PLATE10_*", verify_check_digits=True, reference_year=None).device_identifier
+    'B456PLATE10'
+    """
+    readings = _readings(text)
+    if len(readings) == 1:
+        return _parse_reading(readings[0], verify_check_digits, reference_year)
+    _check_alphabet(readings[0])  # the readings differ only in trailing spaces, which are in the alphabet
+    right = [reading for reading in readings if len(reading) >= 3 and check_character(reading[:-1]) == reading[-1]]
+    if not right:
+        note = " (nor is a trailing space a right check character)"
+        return _parse_reading(readings[0], verify_check_digits, reference_year, note=note)
+    if len(right) == 1:
+        return _parse_reading(right[0], verify_check_digits, reference_year)
+    parsed: list[Udi] = []
+    errors: list[UdiError] = []
+    for reading in right:
+        try:
+            parsed.append(_parse_reading(reading, verify_check_digits, reference_year))
+        except UdiError as error:
+            errors.append(error)
+    if len(parsed) == 1:
+        return parsed[0]
+    if not parsed:
+        raise errors[0]
+    raise UdiError(
+        "HIBCC: ambiguous trailing space: the data is valid both with and without a space check character; "
+        "remove the padding or rescan"
+    )
+
+
+def _readings(text: str) -> list[str]:
+    """The candidate data strings in ``text`` (see ``parse_hibcc``), the one without trailing spaces first."""
+    data = text.rstrip()
+    if len(data) > 2 and data[0] == data[-1] == "*":
+        return [_caption_spaces(data[1:-1])]
+    if "_" in data:  # never in a scan ("_" is not in Code 39): a human-readable caption
+        return [_caption_spaces(data)]
+    padding = text[len(data) :].count(" ")
+    return [data + " " * spaces for spaces in range(padding + 1)]
+
+
+def _caption_spaces(data: str) -> str:
+    """Read a caption's ``_`` check character (and a separate secondary's ``_`` link character) as a space."""
+    if len(data) < 3:
+        return data
+    chars = list(data)
+    places = [-1] if data[1:2].isalpha() else [-1, -2]  # "+" then a letter: primary or concatenated
+    for place in places:
+        if chars[place] == "_":
+            chars[place] = " "
+    return "".join(chars)
+
+
+def _parse_reading(reading: str, verify_check_digits: bool, reference_year: int | None, *, note: str = "") -> Udi:
+    _check_alphabet(reading)
+    if len(reading) < 3:
         raise UdiError("HIBCC: too short to hold data and a check character")
-    body, check = text[:-1], text[-1]
+    body, check = reading[:-1], reading[-1]
     expected = check_character(body)
     if verify_check_digits and check != expected:
-        raise UdiError(f"HIBCC: check character is wrong: expected {expected!r}, got {check!r}")
+        if check_character(reading) == " ":  # the data would be right with a space check character after it
+            note += "; a space check character after it would be right: was a trailing space trimmed?"
+        raise UdiError(f"HIBCC: check character is wrong: expected {expected!r}, got {check!r}{note}")
     fields: Fields = {"check_character": check}
     if not verify_check_digits:
         fields["check_digit_valid"] = check == expected

@@ -27,6 +27,10 @@ def parse_udi(text: str, *, verify_check_digits: bool = True, reference_year: in
     unless ``verify_check_digits`` is false, in which case ``extra["check_digit_valid"]`` tells.
     ``reference_year`` enables the GS1 sliding century window for two-digit years (default: 2000-2099).
 
+    Surrounding whitespace is ignored, except that HIBCC keeps a trailing space when it is the check character
+    (about one HIBCC barcode in 43 ends in a space check character, printed ``_`` in the caption, which is
+    accepted too); trailing spaces after any other check character are padding. See ``parse_hibcc``.
+
     >>> udi = parse_udi("(01)51022222233336(11)141231(17)150700(10)A213B1(21)1234")
     >>> udi.device_identifier, udi.lot, udi.serial, udi.expiry.isoformat()
     ('51022222233336', 'A213B1', '1234', '2015-07-31')
@@ -42,7 +46,9 @@ def parse_udi(text: str, *, verify_check_digits: bool = True, reference_year: in
             data, symbology=symbology, verify_check_digits=verify_check_digits, reference_year=reference_year
         )
     if data.startswith(("+", "*+")):
-        return parse_hibcc(data, verify_check_digits=verify_check_digits, reference_year=reference_year)
+        # Trailing spaces stay: the last one may be a HIBCC space check character (parse_hibcc decides).
+        hibcc = text.lstrip()[len(symbology or "") :]
+        return parse_hibcc(hibcc, verify_check_digits=verify_check_digits, reference_year=reference_year)
     if data[0] in "=&":
         return parse_iccbba(data)
     raise UdiError(
