@@ -70,6 +70,45 @@ async def test_concurrent_ingests_share_group_commits(journal: Journal) -> None:
     assert len(set(ids)) == 400
 
 
+async def test_one_group_transaction_sorts_out_duplicates_and_delivery_ids(journal: Journal) -> None:
+    """Ingests written by one multi-row statement: a key repeated inside the batch, a key seen before, and
+    every returned delivery id naming the row the journal holds for that message and sink."""
+    await journal.ingest(env(0, key="OLD"), "accepted", deliveries(0))
+    batch = [env(n, key="OLD" if n == 3 else ("TWICE" if n in (5, 9) else None)) for n in range(1, 150)]
+    results = await asyncio.gather(*(journal.ingest(e, "accepted", deliveries(n)) for n, e in enumerate(batch, 1)))
+    dupes = {n: r for n, r in enumerate(results, 1) if r.duplicate}
+    assert sorted(dupes) == [3, 9]
+    assert dupes[3].message_id == f"{0:025d}" and dupes[9].message_id == f"{5:025d}"
+    assert all(r.deliveries == [] for r in dupes.values())
+    for r in results:
+        if r.duplicate:
+            continue
+        detail = await journal.message(r.message_id)
+        assert detail is not None
+        stored = {d.id: (d.message_id, d.sink, d.payload) for d in detail.deliveries}
+        assert {d.id: (d.message_id, d.sink, d.payload) for d in r.deliveries} == stored
+    counts = await journal.channel_counts()
+    assert counts["adt"]["duplicates"] == 2 and counts["adt"]["accepted"] == 148
+
+
+async def test_attempts_finished_together_each_move_their_own_delivery(journal: Journal) -> None:
+    results = [await journal.ingest(env(n), "accepted", deliveries(n, ("erp",))) for n in range(40)]
+    ds = [r.deliveries[0] for r in results]
+    await asyncio.gather(*(
+        journal.finish_attempt(Attempt(d.id, d.message_id, "erp", 1, 10.0, 10.5 + i, "ok" if i % 2 else "retry",
+                                       "HTTP 200" if i % 2 else None, None if i % 2 else f"HTTP 50{i % 10}"),
+                               "delivered" if i % 2 else "pending", 100.0 + i)
+        for i, d in enumerate(ds)))
+    for i, d in enumerate(ds):
+        detail = await journal.message(d.message_id)
+        assert detail is not None
+        (row,) = detail.deliveries
+        assert (row.state, row.attempts, row.next_attempt_at) == ("delivered" if i % 2 else "pending", 1, 100.0 + i)
+        assert row.last_error == (None if i % 2 else f"HTTP 50{i % 10}")
+        assert [(a.try_no, a.ended_at) for a in detail.attempts] == [(1, 10.5 + i)]
+    assert len(await journal.pending("adt", "erp", 0, 100)) == 20
+
+
 async def test_one_failing_write_does_not_fail_its_batch_neighbours(journal: Journal) -> None:
     good = [journal.ingest(env(n), "accepted", deliveries(n)) for n in range(20)]
     bad = journal.add_deliveries("no-such-message", "adt", deliveries(99), 1.0)  # foreign key violation

@@ -26,7 +26,7 @@ from suture.store.records import (
     MessageRecord,
     NewDelivery,
 )
-from suture.store.writer import GroupCommitWriter
+from suture.store.writer import Batched, GroupCommitWriter
 
 
 class Journal:
@@ -35,6 +35,9 @@ class Journal:
     def __init__(self, dialect: Dialect, *, group_commit_max: int = 256) -> None:
         self.dialect = dialect
         self._writer = GroupCommitWriter(partial(dialect.connect, for_writes=True), dialect.begin, group_commit_max)
+        # bound once: the writer groups batched ops by these objects (see writer.Batched)
+        self._ingest_many = partial(q.ingest_many, dialect.sql, dialect.name == "postgres")
+        self._finish_many = partial(q.finish_many, dialect.sql)
         self._local = threading.local()
         self._readers: list[Any] = []
         self._lock = threading.Lock()
@@ -94,13 +97,13 @@ class Journal:
         When the envelope's idempotency key was seen before on the channel, nothing new is stored: the
         original's duplicate counter goes up and ``duplicate=True`` comes back with the original id.
         """
-        op = partial(q.ingest, self.dialect.sql, env, status, list(deliveries), error)
+        op = Batched(self._ingest_many, (env, status, list(deliveries), error))
         result: IngestResult = await self._writer.run(op)
         return result
 
     async def finish_attempt(self, attempt: Attempt, state: str, next_attempt_at: float) -> None:
         """Journal one finished try and move its delivery to ``state`` (pending/delivered/dead)."""
-        await self._writer.run(partial(q.finish_attempt, self.dialect.sql, attempt, state, next_attempt_at))
+        await self._writer.run(Batched(self._finish_many, (attempt, state, next_attempt_at)))
 
     async def add_deliveries(self, message_id: str, channel: str, items: Sequence[NewDelivery], now: float,
                              replay_of: dict[str, int] | None = None) -> list[Delivery]:

@@ -39,51 +39,126 @@ def _message(row: Any, raw: bytes | None = None) -> MessageRecord:
                          row[11], row[12], raw)
 
 
+_MESSAGE_INSERT = ("INSERT INTO messages (id, channel, received_at, peer, content_type, control_id, correlation_id, "
+                   "trace_id, idempotency_key, status, error, size, raw) VALUES ")
+_MESSAGE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_MESSAGE_CONFLICT = " ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+_DELIVERY_INSERT = ("INSERT INTO deliveries (message_id, channel, sink, payload, content_type, idempotency_key, "
+                    "order_key, state, attempts, next_attempt_at, created_at, replay_of) VALUES ")
+_DELIVERY_ROW = "(?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"
+ROWS_PER_STATEMENT = 64  # well under every backend's limit on bound parameters
+
+IngestArgs = tuple[Envelope, str, list[NewDelivery], str | None]
+
+
+def _chunks(rows: list[Any], size: int = ROWS_PER_STATEMENT) -> list[list[Any]]:
+    return [rows[i:i + size] for i in range(0, len(rows), size)]
+
+
+def _values(head: str, row: str, n: int, tail: str = "") -> str:
+    return head + ", ".join([row] * n) + tail
+
+
 def ingest(sql: Sql, env: Envelope, status: str, items: list[NewDelivery], error: str | None,
            cur: Any) -> IngestResult:
-    key = env.idempotency_key or None
-    cur.execute(sql(
-        "INSERT INTO messages (id, channel, received_at, peer, content_type, control_id, correlation_id, "
-        "trace_id, idempotency_key, status, error, size, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"),
-        (env.id, env.channel, env.received_at, env.peer, env.content_type, env.control_id, env.correlation_id,
-         env.trace_id, key, status, error, len(env.raw), env.raw))
-    if cur.rowcount == 0:
-        cur.execute(sql("UPDATE messages SET duplicates = duplicates + 1 WHERE channel = ? AND idempotency_key = ? "
-                        "RETURNING id"), (env.channel, key))
-        return IngestResult(cur.fetchone()[0], duplicate=True)
-    return IngestResult(env.id, False, _insert_deliveries(sql, cur, env.id, env.channel, items, env.received_at, {}))
+    """One envelope with its deliveries (see :func:`ingest_many`)."""
+    return ingest_many(sql, False, cur, [(env, status, items, error)])[0]
 
 
-def _insert_deliveries(sql: Sql, cur: Any, message_id: str, channel: str, items: list[NewDelivery], now: float,
-                       replay_of: dict[str, int]) -> list[Delivery]:
-    out = []
-    for item in items:
-        origin = replay_of.get(item.sink)
-        cur.execute(sql(
-            "INSERT INTO deliveries (message_id, channel, sink, payload, content_type, idempotency_key, order_key, "
-            "state, attempts, next_attempt_at, created_at, replay_of) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING id"),
-            (message_id, channel, item.sink, item.payload, item.content_type, item.idempotency_key, item.order_key,
-             now, now, origin))
-        out.append(Delivery(cur.fetchone()[0], message_id, channel, item.sink, item.payload, item.content_type,
-                            item.idempotency_key, item.order_key, "pending", 0, now, now, None, origin))
+def ingest_many(sql: Sql, returning: bool, cur: Any, batch: list[IngestArgs]) -> list[IngestResult]:
+    """Store envelopes and their deliveries with multi-row INSERTs.
+
+    An envelope whose idempotency key the channel has seen (earlier, or earlier in this batch) is not
+    stored: the original's duplicate counter goes up and its id comes back with ``duplicate=True``.
+    ``returning``: read new delivery ids with RETURNING (PostgreSQL); else, on SQLite, from the last rowid
+    (one INSERT in a write transaction numbers its rows consecutively).
+    """
+    rows = [(env.id, env.channel, env.received_at, env.peer, env.content_type, env.control_id, env.correlation_id,
+             env.trace_id, env.idempotency_key or None, status, error, len(env.raw), env.raw)
+            for env, status, _, error in batch]
+    stored = 0
+    for chunk in _chunks(rows):
+        cur.execute(sql(_values(_MESSAGE_INSERT, _MESSAGE_ROW, len(chunk), _MESSAGE_CONFLICT)),
+                    [v for row in chunk for v in row])
+        stored += cur.rowcount
+    if stored == len(rows):
+        new = [True] * len(rows)
+    else:  # some were duplicates: find which
+        present: set[str] = set()
+        for chunk in _chunks([row[0] for row in rows]):
+            cur.execute(sql(f"SELECT id FROM messages WHERE id IN ({', '.join('?' for _ in chunk)})"), chunk)
+            present.update(r[0] for r in cur.fetchall())
+        new = [row[0] in present for row in rows]
+    results: list[IngestResult] = []
+    wanted: list[tuple[str, str, NewDelivery, float]] = []
+    for (env, _, items, _), is_new in zip(batch, new, strict=True):
+        if is_new:
+            results.append(IngestResult(env.id, False, []))
+            wanted.extend((env.id, env.channel, item, env.received_at) for item in items)
+        else:
+            cur.execute(sql("UPDATE messages SET duplicates = duplicates + 1 WHERE channel = ? AND idempotency_key = ? "
+                            "RETURNING id"), (env.channel, env.idempotency_key or None))
+            results.append(IngestResult(cur.fetchone()[0], duplicate=True))
+    if wanted:
+        by_message = {r.message_id: r.deliveries for r in results if not r.duplicate}
+        for d in _insert_delivery_rows(sql, returning, cur, wanted, {}):
+            by_message[d.message_id].append(d)
+    return results
+
+
+def _insert_delivery_rows(sql: Sql, returning: bool, cur: Any, wanted: list[tuple[str, str, NewDelivery, float]],
+                          replay_of: dict[str, int]) -> list[Delivery]:
+    out: list[Delivery] = []
+    for chunk in _chunks(wanted):
+        params = [v for message_id, channel, item, now in chunk
+                  for v in (message_id, channel, item.sink, item.payload, item.content_type, item.idempotency_key,
+                            item.order_key, now, now, replay_of.get(item.sink))]
+        text = _values(_DELIVERY_INSERT, _DELIVERY_ROW, len(chunk))
+        if returning:
+            cur.execute(sql(text + " RETURNING id, idempotency_key"), params)
+            ids_by_key = {key: delivery_id for delivery_id, key in cur.fetchall()}
+            ids = [ids_by_key[item.idempotency_key] for _, _, item, _ in chunk]
+        else:
+            cur.execute(sql(text), params)
+            last = cur.lastrowid
+            ids = list(range(last - len(chunk) + 1, last + 1))
+        out.extend(Delivery(delivery_id, message_id, channel, item.sink, item.payload, item.content_type,
+                            item.idempotency_key, item.order_key, "pending", 0, now, now, None,
+                            replay_of.get(item.sink))
+                   for delivery_id, (message_id, channel, item, now) in zip(ids, chunk, strict=True))
     return out
 
 
 def add_deliveries(sql: Sql, message_id: str, channel: str, items: list[NewDelivery], now: float,
                    replay_of: dict[str, int], cur: Any) -> list[Delivery]:
-    return _insert_deliveries(sql, cur, message_id, channel, items, now, replay_of)
+    return _insert_delivery_rows(sql, True, cur, [(message_id, channel, item, now) for item in items], replay_of)
+
+
+FinishArgs = tuple[Attempt, str, float]
+_ATTEMPT_INSERT = ("INSERT INTO attempts (delivery_id, message_id, sink, try_no, started_at, ended_at, outcome, "
+                   "response, error) VALUES ")
+_ATTEMPT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_STATE_HEAD = "WITH v (id, state, attempts, next_attempt_at, updated_at, last_error) AS (VALUES "
+_STATE_TAIL = (") UPDATE deliveries SET state = v.state, attempts = v.attempts, next_attempt_at = v.next_attempt_at, "
+               "updated_at = v.updated_at, last_error = v.last_error FROM v WHERE deliveries.id = v.id")
+_STATE_ROW = ("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS DOUBLE PRECISION), "
+              "CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT))")
 
 
 def finish_attempt(sql: Sql, a: Attempt, state: str, next_attempt_at: float, cur: Any) -> None:
-    cur.execute(sql(
-        "INSERT INTO attempts (delivery_id, message_id, sink, try_no, started_at, ended_at, outcome, response, error) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-        (a.delivery_id, a.message_id, a.sink, a.try_no, a.started_at, a.ended_at, a.outcome, a.response, a.error))
-    cur.execute(sql("UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, "
-                    "last_error = ? WHERE id = ?"),
-                (state, a.try_no, next_attempt_at, a.ended_at, a.error, a.delivery_id))
+    finish_many(sql, cur, [(a, state, next_attempt_at)])
+
+
+def finish_many(sql: Sql, cur: Any, batch: list[FinishArgs]) -> list[None]:
+    """Journal finished tries and move their deliveries to their new state, with multi-row statements."""
+    for chunk in _chunks(batch):
+        cur.execute(sql(_values(_ATTEMPT_INSERT, _ATTEMPT_ROW, len(chunk))),
+                    [v for a, _, _ in chunk for v in (a.delivery_id, a.message_id, a.sink, a.try_no, a.started_at,
+                                                      a.ended_at, a.outcome, a.response, a.error)])
+        cur.execute(sql(_values(_STATE_HEAD, _STATE_ROW, len(chunk), _STATE_TAIL)),
+                    [v for a, state, next_at in chunk for v in (a.delivery_id, state, a.try_no, next_at, a.ended_at,
+                                                                a.error)])
+    return [None] * len(batch)
 
 
 def requeue(sql: Sql, ids: list[int], now: float, cur: Any) -> list[Delivery]:

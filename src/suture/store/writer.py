@@ -4,6 +4,11 @@ Callers on the event loop hand a function ``op(cursor) -> result`` to :meth:`Gro
 The thread takes every op waiting (up to ``max_batch``), runs them in one transaction, commits (one fsync
 for the whole batch), then resolves each caller's future. A failing op does not sink its neighbours: the
 batch is rolled back and each op is retried in a transaction of its own, so only the failing one errors.
+
+An op is either a function of the cursor or a :class:`Batched` op: the batched ops of one kind in a
+transaction go to their ``run`` together, which writes them with multi-row statements (one statement, one
+round trip and one GIL hand-off for many rows). Ops in one transaction come from callers that are each
+waiting for their own commit, so they are independent and may run in any order; ops of one kind keep theirs.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from suture.errors import StoreError
@@ -26,7 +32,17 @@ class Connection(Protocol):
     def close(self) -> None: ...
 
 
-Op = Callable[[Any], Any]
+@dataclass(frozen=True, slots=True)
+class Batched:
+    """An op written together with the other ops of the same ``run`` in its transaction:
+    ``run(cursor, [arg, ...])`` returns one result per arg, in order. ``run`` must be one shared object
+    (ops are grouped by identity), e.g. a function bound once per journal."""
+
+    run: Callable[[Any, list[Any]], list[Any]]
+    arg: Any
+
+
+Op = Callable[[Any], Any] | Batched
 _Item = tuple[Op, asyncio.Future[Any], asyncio.AbstractEventLoop]
 
 
@@ -124,7 +140,7 @@ class GroupCommitWriter:
         cur = conn.cursor()
         try:
             self._begin(cur)
-            results = [op(cur) for op in ops]
+            results = _run_ops(cur, ops)
             conn.commit()
             return results
         except BaseException:
@@ -133,6 +149,24 @@ class GroupCommitWriter:
             raise
         finally:
             cur.close()
+
+
+def _run_ops(cur: Any, ops: list[Op]) -> list[Any]:
+    if len(ops) == 1:
+        op = ops[0]
+        return op.run(cur, [op.arg]) if isinstance(op, Batched) else [op(cur)]
+    results: list[Any] = [None] * len(ops)
+    groups: dict[int, tuple[Batched, list[int]]] = {}
+    for i, op in enumerate(ops):
+        if isinstance(op, Batched):
+            groups.setdefault(id(op.run), (op, []))[1].append(i)
+        else:
+            results[i] = op(cur)
+    for first, positions in groups.values():
+        out = first.run(cur, [ops[i].arg for i in positions])  # type: ignore[union-attr]
+        for i, result in zip(positions, out, strict=True):
+            results[i] = result
+    return results
 
 
 def _resolve_all(done: list[tuple[asyncio.Future[Any], Any]]) -> None:
