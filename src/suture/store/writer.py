@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -112,43 +113,58 @@ class GroupCommitWriter:
 
     def _commit_batch(self, conn: Connection, batch: list[_Item]) -> None:
         started = time.perf_counter()
-        try:
-            results = self._transaction(conn, [op for op, _, _ in batch])
-        except Exception:
-            for item in batch:  # isolate the failing op
-                self._commit_one(conn, item)
-            return
+        outcomes = commit_group(conn, self._begin, [op for op, _, _ in batch])
         self.commit_seconds += time.perf_counter() - started
         self.batches += 1
         self.ops += len(batch)
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
-        for (_, fut, loop), result in zip(batch, results, strict=True):
-            by_loop.setdefault(loop, []).append((fut, result))
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = {}
+        for (_, fut, loop), outcome in zip(batch, outcomes, strict=True):
+            by_loop.setdefault(loop, []).append((fut, outcome))
         for loop, done in by_loop.items():  # one wake-up of the event loop per batch, not per caller
-            loop.call_soon_threadsafe(_resolve_all, done)
+            loop.call_soon_threadsafe(resolve_all, done)
 
-    def _commit_one(self, conn: Connection, item: _Item) -> None:
-        op, fut, loop = item
+
+Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
+
+
+def commit_group(conn: Connection, begin: Callable[[Any], None], ops: list[Op]) -> list[Outcome]:
+    """Run ``ops`` in one transaction and commit. If that fails, roll back and run each op in a transaction
+    of its own, so only the failing ones fail. Shared by the thread and the process writer."""
+    try:
+        return [(True, r) for r in transaction(conn, begin, ops)]
+    except Exception:
+        if len(ops) == 1:
+            return [(False, _store_error(sys.exc_info()[1]))]
+    outcomes: list[Outcome] = []
+    for op in ops:  # isolate the failing op
         try:
-            result = self._transaction(conn, [op])[0]
+            outcomes.append((True, transaction(conn, begin, [op])[0]))
         except Exception as exc:
-            loop.call_soon_threadsafe(_resolve, fut, None, exc)
-            return
-        loop.call_soon_threadsafe(_resolve, fut, result, None)
+            outcomes.append((False, _store_error(exc)))
+    return outcomes
 
-    def _transaction(self, conn: Connection, ops: list[Op]) -> list[Any]:
-        cur = conn.cursor()
-        try:
-            self._begin(cur)
-            results = _run_ops(cur, ops)
-            conn.commit()
-            return results
-        except BaseException:
-            with contextlib.suppress(Exception):
-                conn.rollback()
-            raise
-        finally:
-            cur.close()
+
+def transaction(conn: Connection, begin: Callable[[Any], None], ops: list[Op]) -> list[Any]:
+    cur = conn.cursor()
+    try:
+        begin(cur)
+        results = _run_ops(cur, ops)
+        conn.commit()
+        return results
+    except BaseException:
+        with contextlib.suppress(Exception):
+            conn.rollback()
+        raise
+    finally:
+        cur.close()
+
+
+def _store_error(exc: BaseException | None) -> StoreError:
+    if isinstance(exc, StoreError):
+        return exc
+    err = StoreError(f"journal write failed: {type(exc).__name__}")
+    err.__cause__ = exc
+    return err
 
 
 def _run_ops(cur: Any, ops: list[Op]) -> list[Any]:
@@ -169,20 +185,12 @@ def _run_ops(cur: Any, ops: list[Op]) -> list[Any]:
     return results
 
 
-def _resolve_all(done: list[tuple[asyncio.Future[Any], Any]]) -> None:
-    for fut, result in done:
-        if not fut.done():
-            fut.set_result(result)
+def resolve_all(done: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
+    for fut, (ok, value) in done:
+        if fut.done():
+            continue
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)
 
-
-def _resolve(fut: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
-    if fut.done():
-        return
-    if exc is None:
-        fut.set_result(result)
-    elif isinstance(exc, StoreError):
-        fut.set_exception(exc)
-    else:
-        err = StoreError(f"journal write failed: {type(exc).__name__}")
-        err.__cause__ = exc
-        fut.set_exception(err)
