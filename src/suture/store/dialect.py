@@ -29,11 +29,17 @@ def migrations(backend: str) -> list[tuple[int, str]]:
 
 @dataclass
 class SqliteDialect:
-    """SQLite in WAL mode with ``synchronous=FULL``: a commit is on disk when it returns."""
+    """SQLite in WAL mode with ``synchronous=FULL``: a commit is on disk when it returns.
+
+    The writer checkpoints the WAL every ``wal_autocheckpoint`` pages (SQLite's default is 1,000): with
+    4,000 (a 16 MB WAL) a commit that pays for a checkpoint is four times rarer, which took the p99 of a
+    group commit of 8 ingests from 5 ms to 0.8 ms and the mean down by 5-15% (docs/benchmarks.md).
+    """
 
     path: Path
     synchronous: str = "FULL"
     name: str = "sqlite"
+    wal_autocheckpoint: int = 4000
 
     def connect(self, *, for_writes: bool) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,6 +48,8 @@ class SqliteDialect:
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
+        if for_writes:
+            conn.execute(f"PRAGMA wal_autocheckpoint={int(self.wal_autocheckpoint)}")
         return conn
 
     def sql(self, text: str) -> str:

@@ -3,27 +3,26 @@
 The sink only classifies the outcome; the runtime owns retries:
 
 * 2xx -> :class:`DeliveryResult` ``"HTTP <status>"``
-* 5xx, 408, 425, 429, timeouts, connection and TLS errors -> :class:`RetryableError`
+* 5xx, 408, 425, 429, timeouts, connection and TLS errors, malformed responses -> :class:`RetryableError`
 * any other status (3xx, 4xx) -> :class:`PermanentError`; redirects are not followed, so a payload is
-  never sent anywhere but the configured URL.
+  never sent anywhere but the configured URL. An unusable URL or header is permanent too.
 
-Every try carries ``idempotency_header: item.idempotency_key`` so the receiver can drop duplicates.
-Response bodies are read (to keep the connection reusable) but never put in exception text: they may hold
-PHI.
+Every try carries ``idempotency_header: item.idempotency_key`` so the receiver can drop duplicates; the
+client (:mod:`suture.connectors.http.client`, ADR 0008) relies on it when it resends a request once after a
+keep-alive connection turned out to be closed. Response bodies are read (to keep the connection reusable)
+but never put in exception text: they may hold PHI.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 from typing import Any
 
-import aiohttp
 import orjson
-from multidict import CIMultiDict
 
+from suture.config.base import TlsClientConfig
 from suture.connectors.base import DeliveryResult, Outbound
+from suture.connectors.http.client import HttpClient, HttpClientError, InvalidRequest, Origin
 from suture.connectors.http.config import HttpSinkConfig
 from suture.connectors.tls import client_context as client_ssl_context
 from suture.errors import PermanentError, RetryableError
@@ -42,66 +41,66 @@ class HttpSink:
     def __init__(self, name: str, config: HttpSinkConfig) -> None:
         self.name = name
         self.config = config
-        self._session: aiohttp.ClientSession | None = None
-        # At most max_connections requests in flight. The timeout starts once a slot is held, so waiting
-        # for a pooled connection under load never counts against timeout_s.
-        self._slots = asyncio.Semaphore(config.max_connections)
+        self._client: HttpClient | None = None
+        self._invalid_url = False
 
     async def start(self) -> None:
-        """Open the connection pool."""
-        ssl_context = client_ssl_context(self.config.tls) if self.config.tls else True
-        connector = aiohttp.TCPConnector(limit=self.config.max_connections, ssl=ssl_context)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(total=self.config.timeout_s),
-            auto_decompress=True,
+        """Set up the connection pool; connections open on demand. An unusable URL fails each delivery."""
+        try:
+            https = Origin.parse(self.config.url).scheme == "https"
+        except InvalidRequest:
+            self._invalid_url = True
+            return
+        tls = self.config.tls or (TlsClientConfig() if https else None)  # https without tls: system CAs
+        # The client's pool holds at most max_connections requests in flight, and its timeout starts once a
+        # connection is held, so waiting for one under load never counts against timeout_s.
+        self._client = HttpClient(
+            self.config.url,
+            max_connections=self.config.max_connections,
+            timeout_s=self.config.timeout_s,
+            ssl_context=client_ssl_context(tls) if tls else None,
         )
 
     async def deliver(self, item: Outbound) -> DeliveryResult:
         """Send one item; return ``HTTP <status>`` on 2xx, raise Retryable/PermanentError otherwise."""
-        if self._session is None:
+        if self._client is None:
+            if self._invalid_url:
+                raise PermanentError(self._failure(item, "invalid URL"))
             raise RuntimeError(f"http sink {self.name} is not started")
-        async with self._slots:
-            status = await self._send(self._session, item)
-        return self._classify(status, item)
+        body, headers = self._request_parts(item)
+        try:
+            # A body that fails to arrive whole after the status line does not undo the status
+            # (response.complete is then false): a delivered message must not turn into a retry.
+            response = await self._client.request(self.config.method, headers, body)
+        except TimeoutError as exc:
+            raise RetryableError(self._failure(item, f"timeout after {self.config.timeout_s}s")) from exc
+        except InvalidRequest as exc:
+            raise PermanentError(self._failure(item, str(exc))) from exc
+        except HttpClientError as exc:
+            raise RetryableError(self._failure(item, str(exc))) from exc
+        return self._classify(response.status, item)
 
     async def close(self) -> None:
         """Close the pool; idempotent."""
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+        self._invalid_url = False
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
 
-    async def _send(self, session: aiohttp.ClientSession, item: Outbound) -> int:
-        """Send the request and return the status; map transport failures to Suture errors."""
-        body, headers = self._request_parts(item)
-        try:
-            async with session.request(
-                self.config.method, self.config.url, data=body, headers=headers, allow_redirects=False
-            ) as response:
-                # The status decides the outcome; the body is drained only so the connection can be
-                # reused, and a failure while draining must not turn a delivered message into a retry.
-                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                    await response.read()
-                return response.status
-        except TimeoutError as exc:
-            raise RetryableError(self._failure(item, f"timeout after {self.config.timeout_s}s")) from exc
-        except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as exc:
-            raise PermanentError(self._failure(item, "invalid URL")) from exc
-        except aiohttp.ClientError as exc:
-            raise RetryableError(self._failure(item, type(exc).__name__)) from exc
-
-    def _request_parts(self, item: Outbound) -> tuple[bytes, CIMultiDict[str]]:
-        """Body and headers: content type, then config headers, then item headers; the key always wins."""
+    def _request_parts(self, item: Outbound) -> tuple[bytes, list[tuple[str, str]]]:
+        """Body and headers: content type, then config headers, then item headers (a later name replaces an
+        earlier one, ignoring case); the idempotency key always wins."""
         if self.config.body == "json":
             body, content_type = json_body(item), "application/json"
         else:
             body, content_type = item.payload, item.content_type
-        headers: CIMultiDict[str] = CIMultiDict({"Content-Type": content_type})
+        headers = {"content-type": ("Content-Type", content_type)}
         for extra in (self.config.headers, item.headers):
             for key, value in extra.items():
-                headers[key] = value
-        headers[self.config.idempotency_header] = item.idempotency_key
-        return body, headers
+                headers[key.lower()] = (key, value)
+        key = self.config.idempotency_header
+        headers[key.lower()] = (key, item.idempotency_key)
+        return body, list(headers.values())
 
     def _classify(self, status: int, item: Outbound) -> DeliveryResult:
         if 200 <= status < 300:
