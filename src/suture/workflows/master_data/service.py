@@ -65,10 +65,10 @@ _TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "retire": (frozenset({"approved"}), "retired"),
 }
 _REFUSED_BECAUSE = {
-    None: "is not on the item's substitute list",
-    "proposed": "is proposed but not yet approved",
-    "rejected": "was rejected",
-    "retired": "was retired",
+    None: "it is not on the item's substitute list",
+    "proposed": "it is proposed but not yet approved",
+    "rejected": "it was rejected",
+    "retired": "it was retired",
 }
 # The crosswalk (system, namespace) that holds each issuer's device identifiers: GS1 GTIN-14; HIBCC the
 # primary data without flag and check character (labeler code + product number + unit of measure).
@@ -283,7 +283,8 @@ class MasterDataService:
         state = entry.get("state") if entry else None
         if entry is not None and state == "approved":
             return entry
-        reason = f"{substitute_id} {_REFUSED_BECAUSE.get(state, 'is not approved')} as a substitute for {item_id}"
+        reason = (f"{substitute_id} is not an approved substitute for {item_id}: "
+                  f"{_REFUSED_BECAUSE.get(state, 'its state is ' + str(state))}")
         exception_id = await self.store.raise_exception(
             "substitution_refused", "item", item_id,
             {"substitute": substitute_id, "state": state, "reason": reason, "context": context},
