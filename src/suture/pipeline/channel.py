@@ -157,7 +157,7 @@ class ChannelRuntime:
                 continue
             body = base_bytes
             if route.steps:
-                payload = run_chain(route.steps, hl7v2.parse(body))
+                payload = run_chain(route.steps, view.copy())
                 if payload is None:
                     continue
                 body = bytes(payload) if isinstance(payload, bytes | bytearray) else payload.to_bytes()

@@ -54,6 +54,22 @@ def test_rewriting_a_field_with_its_own_value_keeps_every_other_byte(corpus_dir:
         assert msg.to_bytes() == raw
 
 
+@pytest.mark.parametrize("name", VALID)
+def test_a_copy_edits_like_a_fresh_parse_and_leaves_the_original_alone(corpus_dir: Path, name: str) -> None:
+    for raw in _messages((corpus_dir / "hl7v2" / name).read_bytes()):
+        original = parse(raw)
+        original.get("PID-3")  # some segments split before the copy, some after
+        twin, fresh = original.copy(), parse(raw)
+        for msg in (twin, fresh):
+            msg.set("MSH-5", "SUTURE-ERP")
+            if msg.segment("PID") is not None:
+                msg.set("PID-5", "")
+        assert twin.to_bytes() == fresh.to_bytes() != raw
+        assert original.to_bytes() == raw and original.serialize() == raw and original.get("MSH-5") != "SUTURE-ERP"
+        second = twin.copy()  # a copy of an edited message carries the edits
+        assert second.to_bytes() == twin.to_bytes() and second.get("MSH-5") == "SUTURE-ERP"
+
+
 @pytest.mark.parametrize("name", MALFORMED)
 def test_malformed_corpus_file_is_rejected_with_a_reason_naming_the_problem(corpus_dir: Path, name: str) -> None:
     assert name in EXPECTED_REJECTIONS, f"new MALFORMED file {name}: add its expected rejection"

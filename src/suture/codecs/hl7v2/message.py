@@ -144,6 +144,25 @@ class Message:
         values = (seg.value(p.field, r, p.component, p.subcomponent) or "" for r in range(1, count + 1))
         return [unescape(v, self.separators, self.charset) for v in values]
 
+    def copy(self) -> Message:
+        """An independent copy to edit, much cheaper than parsing the bytes again (segments are split again
+        on demand). Edits to either never show in the other.
+
+        >>> from suture.codecs.hl7v2 import parse
+        >>> msg = parse(b"MSH|^~\\\\&|LAB||EHR||20240101||ORU^R01|42|P|2.5\\rPID|1||7\\r")
+        >>> twin = msg.copy(); twin.set("PID-3", "8")
+        >>> msg.get("PID-3"), twin.get("PID-3")
+        ('7', '8')
+        """
+        lines = list(self._lines)
+        segment_lines = lines if self._segment_lines is self._lines else list(self._segment_lines)
+        twin = Message(raw=self.raw, separators=self.separators, charset=self.charset, lines=lines,
+                       terms=self._terms, segment_lines=segment_lines, heads=self._heads,
+                       positions=self._positions, prefix=self._prefix, suffix=self._suffix)
+        twin._index = self._index  # both derived from the segment ids, which edits never change
+        twin._dirty = self._dirty
+        return twin
+
     def set(self, path: str, value: str) -> None:
         """Write ``value`` (escaped here) at ``path``, creating missing fields, repetitions and components.
 
