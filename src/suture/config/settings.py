@@ -44,5 +44,8 @@ class Settings(Strict):
     log_level: str = "INFO"
     master_data: MasterDataSettings = Field(default_factory=MasterDataSettings)
     group_commit_max: int = Field(default=256, ge=1, description="most journal writes in one transaction")
+    journal_writer: Literal["auto", "loop", "thread"] = Field(
+        default="auto", description="where journal commits run: loop (the event loop's thread; bulk writes "
+        "go to a worker thread), thread (a writer thread), auto (loop for SQLite, thread for PostgreSQL)")
     event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
         default="auto", description="auto: uvloop where installed (Linux, macOS), else asyncio's own loop")

@@ -8,9 +8,11 @@ from suture.store.dialect import dialect_for
 from suture.store.journal import Journal
 
 
-def open_journal(url: str, base_dir: Path, *, group_commit_max: int = 256) -> Journal:
-    """A journal for ``url`` (not opened yet: ``await journal.open()`` runs migrations)."""
-    return Journal(dialect_for(url, base_dir), group_commit_max=group_commit_max)
+def open_journal(url: str, base_dir: Path, *, group_commit_max: int = 256, writer: str = "auto") -> Journal:
+    """A journal for ``url`` (not opened yet: ``await journal.open()`` runs migrations). ``writer``: where
+    group commits run, ``loop`` (the event loop's thread), ``thread`` (a writer thread) or ``auto`` (loop
+    for SQLite, thread for PostgreSQL); see ``writer.py``."""
+    return Journal(dialect_for(url, base_dir), group_commit_max=group_commit_max, writer=writer)
 
 
 __all__ = ["Journal", "open_journal"]

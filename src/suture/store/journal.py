@@ -26,15 +26,18 @@ from suture.store.records import (
     MessageRecord,
     NewDelivery,
 )
-from suture.store.writer import Batched, GroupCommitWriter
+from suture.store.writer import Batched, GroupCommitWriter, LoopWriter, Writer
 
 
 class Journal:
     """Durable record of envelopes, their deliveries (the per-sink queues) and attempts."""
 
-    def __init__(self, dialect: Dialect, *, group_commit_max: int = 256) -> None:
+    def __init__(self, dialect: Dialect, *, group_commit_max: int = 256, writer: str = "auto") -> None:
         self.dialect = dialect
-        self._writer = GroupCommitWriter(partial(dialect.connect, for_writes=True), dialect.begin, group_commit_max)
+        loop_writer = writer == "loop" or (writer == "auto" and dialect.name == "sqlite")
+        connect = partial(dialect.connect, for_writes=True)
+        self._writer: Writer = (LoopWriter if loop_writer else GroupCommitWriter)(connect, dialect.begin,
+                                                                                  group_commit_max)
         # bound once: the writer groups batched ops by these objects (see writer.Batched)
         self._ingest_many = partial(q.ingest_many, dialect.sql, dialect.name == "postgres")
         self._finish_many = partial(q.finish_many, dialect.sql)
@@ -48,7 +51,7 @@ class Journal:
         self._writer.start()
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._writer.stop)
+        await self._writer.close()
         with self._lock:
             for conn in self._readers:
                 conn.close()

@@ -1,0 +1,134 @@
+"""The two group-commit writers on a real SQLite file: what runs where, what shares a transaction, what
+fails alone. (The journal contract suite runs the whole journal on both writers.)"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from suture.errors import StoreError
+from suture.store.dialect import SqliteDialect
+from suture.store.writer import Batched, GroupCommitWriter, LoopWriter
+
+
+def _insert_many(cur: Any, values: list[int]) -> list[tuple[int, int]]:
+    """A Batched run: one multi-row INSERT; a negative value breaks the CHECK constraint."""
+    cur.execute("INSERT INTO t (v, thread) VALUES " + ", ".join("(?, ?)" for _ in values),
+                [x for v in values for x in (v, threading.get_ident())])
+    return [(v, threading.get_ident()) for v in values]
+
+
+def _plain(value: int) -> Any:
+    def op(cur: Any) -> int:
+        cur.execute("INSERT INTO t (v, thread) VALUES (?, ?)", (value, threading.get_ident()))
+        return threading.get_ident()
+    return op
+
+
+@pytest.fixture
+def dialect(tmp_path: Path) -> SqliteDialect:
+    d = SqliteDialect(tmp_path / "w.db")
+    conn = d.connect(for_writes=True)
+    conn.execute("CREATE TABLE t (v INTEGER NOT NULL CHECK (v >= 0), thread INTEGER NOT NULL)")
+    conn.close()
+    return d
+
+
+def _rows(d: SqliteDialect) -> list[int]:
+    conn = sqlite3.connect(d.path)
+    try:
+        return [r[0] for r in conn.execute("SELECT v FROM t ORDER BY rowid")]
+    finally:
+        conn.close()
+
+
+def _writer(kind: str, d: SqliteDialect) -> GroupCommitWriter | LoopWriter:
+    cls = LoopWriter if kind == "loop" else GroupCommitWriter
+    w = cls(lambda: d.connect(for_writes=True), d.begin, 64)
+    w.start()
+    return w
+
+
+@pytest.mark.parametrize("kind", ["loop", "thread"])
+async def test_waiting_ops_share_one_transaction_and_a_bad_one_fails_alone(kind: str, dialect: SqliteDialect) -> None:
+    w = _writer(kind, dialect)
+    try:
+        results = await asyncio.gather(*(w.run(Batched(_insert_many, v)) for v in [1, 2, -3, 4, 5]),
+                                       return_exceptions=True)
+        assert [r[0] if isinstance(r, tuple) else "error" for r in results] == [1, 2, "error", 4, 5]
+        assert isinstance(results[2], StoreError) and "IntegrityError" in str(results[2])
+        assert sorted(_rows(dialect)) == [1, 2, 4, 5]
+        assert w.ops == 5
+    finally:
+        await w.close()
+
+
+async def test_loop_writer_commits_hot_ops_on_the_loop_and_bulk_ops_in_a_worker(dialect: SqliteDialect) -> None:
+    w = _writer("loop", dialect)
+    loop_thread = threading.get_ident()
+    try:
+        hot = await asyncio.gather(*(w.run(Batched(_insert_many, v)) for v in range(10)))
+        assert {thread for _, thread in hot} == {loop_thread}
+        assert (w.batches, w.ops) == (1, 10)  # ten callers, one transaction
+
+        # A plain op (unbounded work) goes to a worker thread; what arrives meanwhile waits for the next batch.
+        bulk = asyncio.ensure_future(w.run(_plain(100)))
+        await asyncio.sleep(0)  # the bulk batch is now running in the worker
+        later = [asyncio.ensure_future(w.run(Batched(_insert_many, v))) for v in (101, 102)]
+        assert await bulk != loop_thread
+        assert [r[1] for r in await asyncio.gather(*later)] == [loop_thread, loop_thread]
+        assert _rows(dialect)[-3:] == [100, 101, 102]
+        assert w.batches == 3
+    finally:
+        await w.close()
+
+
+async def test_loop_writer_close_commits_what_is_waiting(dialect: SqliteDialect) -> None:
+    w = _writer("loop", dialect)
+    pending = [asyncio.ensure_future(w.run(op)) for op in (_plain(7), Batched(_insert_many, 8))]
+    await asyncio.sleep(0)
+    await w.close()
+    assert sorted(_rows(dialect)) == [7, 8]  # committed before the connection closed
+    await asyncio.gather(*pending)
+    with pytest.raises(StoreError, match="not open"):
+        await w.run(Batched(_insert_many, 9))
+
+
+def test_loop_writer_serves_one_loop_at_a_time(dialect: SqliteDialect) -> None:
+    w = _writer("loop", dialect)
+    try:
+        # one loop after another is fine (e.g. a CLI command, then another)
+        assert asyncio.run(w.run(Batched(_insert_many, 1)))[0] == 1
+        assert asyncio.run(w.run(Batched(_insert_many, 2)))[0] == 2
+
+        # a second loop while the first has a batch in flight is refused with a clear reason
+        started, release = threading.Event(), threading.Event()
+
+        def slow(cur: Any) -> int:
+            started.set()
+            release.wait(10)
+            return 3
+
+        errors: list[str] = []
+
+        def other_loop() -> None:
+            started.wait(10)
+            try:
+                asyncio.run(w.run(Batched(_insert_many, 4)))
+            except StoreError as exc:
+                errors.append(str(exc))
+            finally:
+                release.set()
+
+        t = threading.Thread(target=other_loop)
+        t.start()
+        assert asyncio.run(w.run(slow)) == 3
+        t.join()
+        assert errors and "journal_writer: thread" in errors[0]
+    finally:
+        asyncio.run(w.close())
