@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +48,9 @@ def _rows(d: SqliteDialect) -> list[int]:
         conn.close()
 
 
-def _writer(kind: str, d: SqliteDialect) -> GroupCommitWriter | LoopWriter:
-    cls = LoopWriter if kind == "loop" else GroupCommitWriter
-    w = cls(lambda: d.connect(for_writes=True), d.begin, 64)
+def _writer(kind: str, d: SqliteDialect, linger: int = 4) -> GroupCommitWriter | LoopWriter:
+    connect = partial(d.connect, for_writes=True)
+    w = LoopWriter(connect, d.begin, 64, linger) if kind == "loop" else GroupCommitWriter(connect, d.begin, 64)
     w.start()
     return w
 
@@ -69,7 +70,7 @@ async def test_waiting_ops_share_one_transaction_and_a_bad_one_fails_alone(kind:
 
 
 async def test_loop_writer_commits_hot_ops_on_the_loop_and_bulk_ops_in_a_worker(dialect: SqliteDialect) -> None:
-    w = _writer("loop", dialect)
+    w = _writer("loop", dialect, linger=0)
     loop_thread = threading.get_ident()
     try:
         hot = await asyncio.gather(*(w.run(Batched(_insert_many, v)) for v in range(10)))
@@ -84,6 +85,32 @@ async def test_loop_writer_commits_hot_ops_on_the_loop_and_bulk_ops_in_a_worker(
         assert [r[1] for r in await asyncio.gather(*later)] == [loop_thread, loop_thread]
         assert _rows(dialect)[-3:] == [100, 101, 102]
         assert w.batches == 3
+    finally:
+        await w.close()
+
+
+@pytest.mark.parametrize(("linger", "batches"), [(0, 1 + 4), (4, 1 + 1), (2, 1 + 2)])
+async def test_loop_writer_lingers_for_writes_on_their_way_once_writers_have_company(
+        dialect: SqliteDialect, linger: int, batches: int) -> None:
+    w = _writer("loop", dialect, linger)
+
+    async def arrive_after(passes: int, value: int) -> Any:
+        for _ in range(passes):
+            await asyncio.sleep(0)  # one pass of the loop each
+        return await w.run(Batched(_insert_many, value))
+
+    try:
+        await asyncio.gather(*(w.run(Batched(_insert_many, v)) for v in (1, 2)))  # two writers: company
+        assert w.batches == 1
+        # four writes, each arriving one loop pass after the other: with linger 4 they share one commit
+        await asyncio.gather(*(arrive_after(n, 10 + n) for n in range(4)))
+        assert w.batches == batches
+        assert sorted(_rows(dialect)) == [1, 2, 10, 11, 12, 13]
+        # a lone writer (last commit had no company) never waits
+        before = w.batches
+        await w.run(Batched(_insert_many, 20))
+        await w.run(Batched(_insert_many, 21))
+        assert w.batches == before + 2
     finally:
         await w.close()
 

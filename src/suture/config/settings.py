@@ -47,5 +47,8 @@ class Settings(Strict):
     journal_writer: Literal["auto", "loop", "thread"] = Field(
         default="auto", description="where journal commits run: loop (the event loop's thread; bulk writes "
         "go to a worker thread), thread (a writer thread), auto (loop for SQLite, thread for PostgreSQL)")
+    group_commit_linger: int = Field(
+        default=4, ge=0, le=64, description="loop writer: event-loop passes a commit waits for more writes when "
+        "the previous commit had several (0: commit at once)")
     event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
         default="auto", description="auto: uvloop where installed (Linux, macOS), else asyncio's own loop")
