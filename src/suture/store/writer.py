@@ -144,9 +144,11 @@ class LoopWriter:
     had company (several writers are active), the callback first lets the loop make up to ``linger`` more
     passes (each polls the sockets without blocking, a few µs) so that the answers now on their way join
     this commit instead of paying for the next fsync: with 8 MLLP senders that took the mean group from 2.7
-    to 6 messages and ingest from about 3,800 to 5,900 msg/s (ADR 0009). One sender never lingers. A batch holding any other op
-    (bulk master-data imports, replays: unbounded work) runs in a worker thread instead, on the same connection,
-    while new ops wait for the next batch; so the loop is never blocked by more than a small commit.
+    to 6 messages and ingest from about 3,800 to 5,900 msg/s (ADR 0009). One sender never lingers.
+
+    A batch holding any other op (bulk master-data imports, replays: unbounded work) runs in a worker thread
+    instead, on the same connection, while new ops wait for the next batch; so the loop is never blocked by
+    more than a small commit.
     """
 
     def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None], max_batch: int,
