@@ -72,7 +72,8 @@ class Engine:
         self.journal: Journal = open_journal(self.settings.database_url, config.base_dir,
                                              group_commit_max=self.settings.group_commit_max,
                                              writer=self.settings.journal_writer,
-                                             group_commit_linger=self.settings.group_commit_linger)
+                                             group_commit_linger=self.settings.group_commit_linger,
+                                             group_commit_linger_ms=self.settings.group_commit_linger_ms)
         journal = self.journal
         metrics.watch_journal(lambda: (*journal.group_commit_stats, journal.commit_seconds))
         self.runtimes: dict[str, ChannelRuntime] = {}

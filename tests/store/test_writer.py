@@ -115,6 +115,34 @@ async def test_loop_writer_lingers_for_writes_on_their_way_once_writers_have_com
         await w.close()
 
 
+@pytest.mark.parametrize(("linger_s", "shared"), [(0.0, False), (0.5, True)])
+async def test_thread_writer_waits_for_as_many_ops_as_last_time(dialect: SqliteDialect, linger_s: float,
+                                                                 shared: bool) -> None:
+    w = GroupCommitWriter(partial(dialect.connect, for_writes=True), dialect.begin, 64, linger_s)
+    w.start()
+    gate = threading.Event()
+
+    def held(cur: Any) -> int:
+        gate.wait(10)
+        return 0
+
+    try:
+        first = asyncio.ensure_future(w.run(held))
+        await asyncio.sleep(0.05)  # the thread is inside `held`; the next two queue up behind it
+        pair = [asyncio.ensure_future(w.run(Batched(_insert_many, v))) for v in (1, 2)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await asyncio.gather(first, *pair)
+        assert w.batches == 2  # [held], then [1, 2]: the last commit had company
+        late = asyncio.ensure_future(w.run(Batched(_insert_many, 3)))
+        await asyncio.sleep(0.05)  # arrives 50 ms after the first: inside a 0.5 s linger, long after none
+        await asyncio.gather(late, w.run(Batched(_insert_many, 4)))
+        assert w.batches == (3 if shared else 4)
+    finally:
+        gate.set()
+        await w.close()
+
+
 async def test_loop_writer_close_commits_what_is_waiting(dialect: SqliteDialect) -> None:
     w = _writer("loop", dialect)
     pending = [asyncio.ensure_future(w.run(op)) for op in (_plain(7), Batched(_insert_many, 8))]

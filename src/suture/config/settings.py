@@ -50,5 +50,8 @@ class Settings(Strict):
     group_commit_linger: int = Field(
         default=4, ge=0, le=64, description="loop writer: event-loop passes a commit waits for more writes when "
         "the previous commit had several (0: commit at once)")
+    group_commit_linger_ms: float = Field(
+        default=1.0, ge=0, le=50, description="thread writer: longest wait for as many writes as the previous "
+        "commit had, when it had several (0: commit at once)")
     event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
         default="auto", description="auto: uvloop where installed (Linux, macOS), else asyncio's own loop")

@@ -33,12 +33,14 @@ class Journal:
     """Durable record of envelopes, their deliveries (the per-sink queues) and attempts."""
 
     def __init__(self, dialect: Dialect, *, group_commit_max: int = 256, writer: str = "auto",
-                 group_commit_linger: int = 4) -> None:
+                 group_commit_linger: int = 4, group_commit_linger_ms: float = 1.0) -> None:
         self.dialect = dialect
-        loop_writer = writer == "loop" or (writer == "auto" and dialect.name == "sqlite")
         connect = partial(dialect.connect, for_writes=True)
-        self._writer: Writer = (LoopWriter(connect, dialect.begin, group_commit_max, group_commit_linger)
-                                if loop_writer else GroupCommitWriter(connect, dialect.begin, group_commit_max))
+        self._writer: Writer
+        if writer == "loop" or (writer == "auto" and dialect.name == "sqlite"):
+            self._writer = LoopWriter(connect, dialect.begin, group_commit_max, group_commit_linger)
+        else:
+            self._writer = GroupCommitWriter(connect, dialect.begin, group_commit_max, group_commit_linger_ms / 1000)
         # bound once: the writer groups batched ops by these objects (see writer.Batched)
         self._ingest_many = partial(q.ingest_many, dialect.sql, dialect.name == "postgres")
         self._finish_many = partial(q.finish_many, dialect.sql)

@@ -50,14 +50,25 @@ _Item = tuple[Op, asyncio.Future[Any], asyncio.AbstractEventLoop]
 
 
 class GroupCommitWriter:
-    def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None], max_batch: int) -> None:
+    """Group commit in a writer thread of its own.
+
+    When the previous commit had several ops, the thread waits up to ``linger_s`` for as many ops as it had
+    before committing (PostgreSQL's ``commit_delay`` in spirit): with 8 MLLP senders on PostgreSQL, 1 ms took
+    the mean group from 4 to 7.5 ops and ingest from 2,400-3,000 to 3,500-3,600 msg/s (ADR 0009). A lone
+    writer never waits.
+    """
+
+    def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None], max_batch: int,
+                 linger_s: float = 0.001) -> None:
         self._connect = connect
         self._begin = begin
         self._max_batch = max_batch
+        self._linger_s = linger_s
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._main, name="suture-journal-writer", daemon=True)
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._last_size = 0
         self.batches = 0
         self.ops = 0
         self.commit_seconds = 0.0  # time inside transactions (SQL + commit), summed
@@ -106,15 +117,21 @@ class GroupCommitWriter:
         if first is None:
             return None
         batch = [first]
+        # several writers about: wait (up to linger_s) for as many ops as the last commit had
+        deadline = time.perf_counter() + self._linger_s if self._last_size > 1 else 0.0
         while len(batch) < self._max_batch:
             try:
-                item = self._queue.get_nowait()
+                if len(batch) < self._last_size and (left := deadline - time.perf_counter()) > 0:
+                    item = self._queue.get(timeout=left)
+                else:
+                    item = self._queue.get_nowait()
             except queue.Empty:
                 break
             if item is None:
                 self._queue.put(None)  # finish this batch, then stop
                 break
             batch.append(item)
+        self._last_size = len(batch)
         return batch
 
     def _commit_batch(self, conn: Connection, batch: list[_Item]) -> None:
