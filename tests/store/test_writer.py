@@ -50,7 +50,8 @@ def _rows(d: SqliteDialect) -> list[int]:
 
 def _writer(kind: str, d: SqliteDialect, linger: int = 4) -> GroupCommitWriter | LoopWriter:
     connect = partial(d.connect, for_writes=True)
-    w = LoopWriter(connect, d.begin, 64, linger) if kind == "loop" else GroupCommitWriter(connect, d.begin, 64)
+    w = (LoopWriter(connect, d.begin, 64, linger, d.begin_nowait) if kind == "loop"
+         else GroupCommitWriter(connect, d.begin, 64))
     w.start()
     return w
 
@@ -140,6 +141,36 @@ async def test_thread_writer_waits_for_as_many_ops_as_last_time(dialect: SqliteD
         assert w.batches == (3 if shared else 4)
     finally:
         gate.set()
+        await w.close()
+
+
+async def test_loop_writer_never_waits_on_the_loop_for_another_process_write_lock(dialect: SqliteDialect) -> None:
+    """Another connection (e.g. a second process on the same file) holds the write lock for 0.3 s: the batch
+    waits for it in the worker thread while the loop goes on serving."""
+    w = _writer("loop", dialect)
+    loop_thread = threading.get_ident()
+    other = sqlite3.connect(dialect.path, isolation_level=None, check_same_thread=False)
+    try:
+        await w.run(Batched(_insert_many, 1))
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.3, other.commit).start()
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        tick = asyncio.ensure_future(ticker())
+        (value, thread), = await asyncio.gather(w.run(Batched(_insert_many, 2)))
+        tick.cancel()
+        assert value == 2 and thread != loop_thread  # committed by the worker, once the lock was free
+        assert ticks >= 10  # the loop ticked while the write waited (it would be 0 had the loop waited)
+        assert (await w.run(Batched(_insert_many, 3)))[1] == loop_thread  # lock free again: back on the loop
+        assert _rows(dialect) == [1, 2, 3]
+    finally:
+        other.close()
         await w.close()
 
 

@@ -15,6 +15,7 @@ class Dialect(Protocol):
     def connect(self, *, for_writes: bool) -> Any: ...
     def sql(self, text: str) -> str: ...
     def begin(self, cur: Any) -> None: ...
+    def begin_nowait(self, cur: Any) -> bool: ...
 
 
 def migrations(backend: str) -> list[tuple[int, str]]:
@@ -25,6 +26,9 @@ def migrations(backend: str) -> list[tuple[int, str]]:
         if entry.name.endswith(".sql"):
             out.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
     return sorted(out)
+
+
+_BUSY_TIMEOUT_MS = 30000  # how long a write waits for another connection's write lock
 
 
 @dataclass
@@ -47,7 +51,7 @@ class SqliteDialect:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         if for_writes:
             conn.execute(f"PRAGMA wal_autocheckpoint={int(self.wal_autocheckpoint)}")
         return conn
@@ -57,6 +61,20 @@ class SqliteDialect:
 
     def begin(self, cur: Any) -> None:
         cur.execute("BEGIN IMMEDIATE")
+
+    def begin_nowait(self, cur: Any) -> bool:
+        """Begin a write transaction if no other connection holds the write lock; False (no transaction)
+        if one does (another process on the same file), instead of waiting for it as ``begin`` does."""
+        cur.execute("PRAGMA busy_timeout=0")
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return False
+            raise
+        finally:
+            cur.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        return True
 
 
 @dataclass
@@ -80,6 +98,10 @@ class PostgresDialect:
 
     def begin(self, cur: Any) -> None:
         """psycopg opens the transaction on the first statement."""
+
+    def begin_nowait(self, cur: Any) -> bool:
+        """Row locks, no database write lock: nothing to wait for before the first statement."""
+        return True
 
 
 def dialect_for(url: str, base_dir: Path) -> Dialect:

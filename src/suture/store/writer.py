@@ -165,13 +165,15 @@ class LoopWriter:
 
     A batch holding any other op (bulk master-data imports, replays: unbounded work) runs in a worker thread
     instead, on the same connection, while new ops wait for the next batch; so the loop is never blocked by
-    more than a small commit.
+    more than a small commit. So does a batch that would have to wait for the write lock (another process
+    writing to the same SQLite file): ``begin_nowait`` tells.
     """
 
     def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None], max_batch: int,
-                 linger: int = 4) -> None:
+                 linger: int = 4, begin_nowait: Callable[[Any], bool] | None = None) -> None:
         self._connect = connect
         self._begin = begin
+        self._begin_nowait = begin_nowait or _begin_with(begin)
         self._max_batch = max_batch
         self._linger = linger
         self._lingered = 0
@@ -231,8 +233,8 @@ class LoopWriter:
         del self._pending[:self._max_batch]
         self._last_size = len(batch)
         ops = [op for op, _ in batch]
-        if all(isinstance(op, Batched) for op in ops):
-            self._done(batch, self._commit(ops))
+        if all(isinstance(op, Batched) for op in ops) and self._lock_free():
+            self._done(batch, self._commit(ops, begun=True))
             self._schedule(loop)
             return
         self._busy = loop.run_in_executor(None, self._commit, ops)
@@ -245,10 +247,24 @@ class LoopWriter:
         self._done(batch, [(False, _store_error(exc))] * len(batch) if exc is not None else done.result())
         self._schedule(loop)
 
-    def _commit(self, ops: list[Op]) -> list[Outcome]:
+    def _lock_free(self) -> bool:
+        """Begin the transaction if that needs no wait: the loop must not wait for another process's write
+        lock (SQLite's busy timeout is 30 s); such a batch goes to the worker thread, which may wait."""
+        assert self._conn is not None
+        cur = self._conn.cursor()
+        try:
+            return self._begin_nowait(cur)
+        except Exception:  # the worker's transaction meets it again and reports it per op
+            with contextlib.suppress(Exception):
+                self._conn.rollback()
+            return False
+        finally:
+            cur.close()
+
+    def _commit(self, ops: list[Op], begun: bool = False) -> list[Outcome]:
         assert self._conn is not None
         started = time.perf_counter()
-        outcomes = commit_group(self._conn, self._begin, ops)
+        outcomes = commit_group(self._conn, _BegunOnce(self._begin) if begun else self._begin, ops)
         self.commit_seconds += time.perf_counter() - started
         self.batches += 1
         self.ops += len(ops)
@@ -260,6 +276,27 @@ class LoopWriter:
 
 
 Writer = GroupCommitWriter | LoopWriter
+
+
+def _begin_with(begin: Callable[[Any], None]) -> Callable[[Any], bool]:
+    def begin_nowait(cur: Any) -> bool:
+        begin(cur)
+        return True
+    return begin_nowait
+
+
+class _BegunOnce:
+    """``begin`` for a group whose first transaction the writer has already begun."""
+
+    def __init__(self, begin: Callable[[Any], None]) -> None:
+        self._begin = begin
+        self._first = True
+
+    def __call__(self, cur: Any) -> None:
+        if self._first:
+            self._first = False
+        else:
+            self._begin(cur)
 
 
 def commit_group(conn: Connection, begin: Callable[[Any], None], ops: list[Op]) -> list[Outcome]:
