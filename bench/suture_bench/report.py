@@ -158,6 +158,14 @@ def notes(results: dict[str, Any]) -> list[str]:
                 f"{c['backend']}: one sender cannot beat 1/(echo p50 + 1/fdatasync) = {_f(ceiling)}/s here "
                 f"({ceiling / c['fdatasync']:.0%} of fdatasync) even with free parsing and journaling."
             )
+            sql_1 = base.get(f"journal_sql_{c['backend']}_1")
+            if sql_1:
+                real = 1.0 / (echo_rtt_s + 1.0 / sql_1)
+                out.append(
+                    f"{c['backend']}: with the journal's own one-message commit (SQL only, {_f(sql_1)}/s) the "
+                    f"ceiling is 1/(echo p50 + 1/SQL) = {_f(real)}/s; one sender reached {c['rate'] / real:.0%} "
+                    "of it (the rest is parsing, the envelope and the ACK, one after the other)."
+                )
         if c["failures"]:
             out.append(
                 f"{c['backend']} {c['case']} x{c['senders']}: {c['failures']} failed exchanges "
