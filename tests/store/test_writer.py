@@ -166,7 +166,7 @@ async def test_loop_writer_never_waits_on_the_loop_for_another_process_write_loc
         (value, thread), = await asyncio.gather(w.run(Batched(_insert_many, 2)))
         tick.cancel()
         assert value == 2 and thread != loop_thread  # committed by the worker, once the lock was free
-        assert ticks >= 10  # the loop ticked while the write waited (it would be 0 had the loop waited)
+        assert ticks >= 3  # the loop ticked while the write waited (~30 times; none had the loop waited)
         assert (await w.run(Batched(_insert_many, 3)))[1] == loop_thread  # lock free again: back on the loop
         assert _rows(dialect) == [1, 2, 3]
     finally:
