@@ -116,7 +116,7 @@ async def test_loop_writer_lingers_for_writes_on_their_way_once_writers_have_com
         await w.close()
 
 
-@pytest.mark.parametrize(("linger_s", "shared"), [(0.0, False), (0.5, True)])
+@pytest.mark.parametrize(("linger_s", "shared"), [(0.0, False), (3.0, True)])
 async def test_thread_writer_waits_for_as_many_ops_as_last_time(dialect: SqliteDialect, linger_s: float,
                                                                  shared: bool) -> None:
     w = GroupCommitWriter(partial(dialect.connect, for_writes=True), dialect.begin, 64, linger_s)
@@ -136,7 +136,7 @@ async def test_thread_writer_waits_for_as_many_ops_as_last_time(dialect: SqliteD
         await asyncio.gather(first, *pair)
         assert w.batches == 2  # [held], then [1, 2]: the last commit had company
         late = asyncio.ensure_future(w.run(Batched(_insert_many, 3)))
-        await asyncio.sleep(0.05)  # arrives 50 ms after the first: inside a 0.5 s linger, long after none
+        await asyncio.sleep(0.2)  # arrives 0.2 s after the first: inside a 3 s linger, long after none
         await asyncio.gather(late, w.run(Batched(_insert_many, 4)))
         assert w.batches == (3 if shared else 4)
     finally:
