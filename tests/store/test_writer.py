@@ -50,7 +50,7 @@ def _rows(d: SqliteDialect) -> list[int]:
 
 def _writer(kind: str, d: SqliteDialect, linger: int = 4) -> GroupCommitWriter | LoopWriter:
     connect = partial(d.connect, for_writes=True)
-    w = (LoopWriter(connect, d.begin, 64, linger, d.begin_nowait) if kind == "loop"
+    w = (LoopWriter(connect, d.begin, d.begin_nowait, 64, linger) if kind == "loop"
          else GroupCommitWriter(connect, d.begin, 64))
     w.start()
     return w

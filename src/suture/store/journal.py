@@ -38,8 +38,8 @@ class Journal:
         connect = partial(dialect.connect, for_writes=True)
         self._writer: Writer
         if writer == "loop" or (writer == "auto" and dialect.name == "sqlite"):
-            self._writer = LoopWriter(connect, dialect.begin, group_commit_max, group_commit_linger,
-                                      dialect.begin_nowait)
+            self._writer = LoopWriter(connect, dialect.begin, dialect.begin_nowait, group_commit_max,
+                                      group_commit_linger)
         else:
             self._writer = GroupCommitWriter(connect, dialect.begin, group_commit_max, group_commit_linger_ms / 1000)
         # bound once: the writer groups batched ops by these objects (see writer.Batched)

@@ -49,7 +49,29 @@ Op = Callable[[Any], Any] | Batched
 _Item = tuple[Op, asyncio.Future[Any], asyncio.AbstractEventLoop]
 
 
-class GroupCommitWriter:
+Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
+
+
+class _Counted:
+    """What both writers count, and the one place a group is committed and counted."""
+
+    def __init__(self, begin: Callable[[Any], None]) -> None:
+        self._begin = begin
+        self.batches = 0
+        self.ops = 0
+        self.commit_seconds = 0.0  # time inside transactions (SQL + commit), summed
+
+    def _timed_commit(self, conn: Connection, ops: list[Op], begin: Callable[[Any], None] | None = None
+                      ) -> list[Outcome]:
+        started = time.perf_counter()
+        outcomes = commit_group(conn, begin or self._begin, ops)
+        self.commit_seconds += time.perf_counter() - started
+        self.batches += 1
+        self.ops += len(ops)
+        return outcomes
+
+
+class GroupCommitWriter(_Counted):
     """Group commit in a writer thread of its own.
 
     When the previous commit had several ops, the thread waits up to ``linger_s`` for as many ops as it had
@@ -60,8 +82,8 @@ class GroupCommitWriter:
 
     def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None], max_batch: int,
                  linger_s: float = 0.001) -> None:
+        super().__init__(begin)
         self._connect = connect
-        self._begin = begin
         self._max_batch = max_batch
         self._linger_s = linger_s
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
@@ -69,9 +91,6 @@ class GroupCommitWriter:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._last_size = 0
-        self.batches = 0
-        self.ops = 0
-        self.commit_seconds = 0.0  # time inside transactions (SQL + commit), summed
 
     def start(self) -> None:
         self._thread.start()
@@ -135,11 +154,7 @@ class GroupCommitWriter:
         return batch
 
     def _commit_batch(self, conn: Connection, batch: list[_Item]) -> None:
-        started = time.perf_counter()
-        outcomes = commit_group(conn, self._begin, [op for op, _, _ in batch])
-        self.commit_seconds += time.perf_counter() - started
-        self.batches += 1
-        self.ops += len(batch)
+        outcomes = self._timed_commit(conn, [op for op, _, _ in batch])
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = {}
         for (_, fut, loop), outcome in zip(batch, outcomes, strict=True):
             by_loop.setdefault(loop, []).append((fut, outcome))
@@ -147,10 +162,8 @@ class GroupCommitWriter:
             loop.call_soon_threadsafe(resolve_all, done)
 
 
-Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
 
-
-class LoopWriter:
+class LoopWriter(_Counted):
     """Group commit on the event loop's own thread, for SQLite.
 
     A thread writer pays two thread hand-offs per commit (about 90 µs of a 0.6 ms ACK here) and, while it
@@ -169,11 +182,11 @@ class LoopWriter:
     writing to the same SQLite file): ``begin_nowait`` tells.
     """
 
-    def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None], max_batch: int,
-                 linger: int = 4, begin_nowait: Callable[[Any], bool] | None = None) -> None:
+    def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None],
+                 begin_nowait: Callable[[Any], bool], max_batch: int, linger: int = 4) -> None:
+        super().__init__(begin)
         self._connect = connect
-        self._begin = begin
-        self._begin_nowait = begin_nowait or _begin_with(begin)
+        self._begin_nowait = begin_nowait
         self._max_batch = max_batch
         self._linger = linger
         self._lingered = 0
@@ -184,9 +197,6 @@ class LoopWriter:
         self._conn: Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiting = 0  # callers awaiting their commit
-        self.batches = 0
-        self.ops = 0
-        self.commit_seconds = 0.0
 
     def start(self) -> None:
         self._conn = self._connect()
@@ -234,7 +244,7 @@ class LoopWriter:
         self._last_size = len(batch)
         ops = [op for op, _ in batch]
         if all(isinstance(op, Batched) for op in ops) and self._lock_free():
-            self._done(batch, self._commit(ops, begun=True))
+            self._done(batch, self._commit(ops, _BegunOnce(self._begin)))
             self._schedule(loop)
             return
         self._busy = loop.run_in_executor(None, self._commit, ops)
@@ -261,14 +271,9 @@ class LoopWriter:
         finally:
             cur.close()
 
-    def _commit(self, ops: list[Op], begun: bool = False) -> list[Outcome]:
+    def _commit(self, ops: list[Op], begin: Callable[[Any], None] | None = None) -> list[Outcome]:
         assert self._conn is not None
-        started = time.perf_counter()
-        outcomes = commit_group(self._conn, _BegunOnce(self._begin) if begun else self._begin, ops)
-        self.commit_seconds += time.perf_counter() - started
-        self.batches += 1
-        self.ops += len(ops)
-        return outcomes
+        return self._timed_commit(self._conn, ops, begin)
 
     @staticmethod
     def _done(batch: list[tuple[Op, asyncio.Future[Any]]], outcomes: list[Outcome]) -> None:
@@ -276,13 +281,6 @@ class LoopWriter:
 
 
 Writer = GroupCommitWriter | LoopWriter
-
-
-def _begin_with(begin: Callable[[Any], None]) -> Callable[[Any], bool]:
-    def begin_nowait(cur: Any) -> bool:
-        begin(cur)
-        return True
-    return begin_nowait
 
 
 class _BegunOnce:
@@ -301,7 +299,7 @@ class _BegunOnce:
 
 def commit_group(conn: Connection, begin: Callable[[Any], None], ops: list[Op]) -> list[Outcome]:
     """Run ``ops`` in one transaction and commit. If that fails, roll back and run each op in a transaction
-    of its own, so only the failing ones fail. Shared by the thread and the process writer."""
+    of its own, so only the failing ones fail. Shared by both writers."""
     try:
         return [(True, r) for r in transaction(conn, begin, ops)]
     except Exception:
