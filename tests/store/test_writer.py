@@ -116,6 +116,24 @@ async def test_loop_writer_lingers_for_writes_on_their_way_once_writers_have_com
         await w.close()
 
 
+async def test_thread_writer_gets_one_loop_pass_of_ops_in_one_piece(dialect: SqliteDialect) -> None:
+    """The ops a loop takes in during one pass reach the thread together: one commit even without lingering,
+    and a pass larger than ``max_batch`` is split across commits without losing or reordering an op."""
+    w = GroupCommitWriter(partial(dialect.connect, for_writes=True), dialect.begin, 4, linger_s=0.0)
+    w.start()
+    try:
+        await asyncio.gather(*(w.run(Batched(_insert_many, v)) for v in range(3)))
+        assert (w.batches, w.ops) == (1, 3)
+        await asyncio.gather(*(w.run(Batched(_insert_many, v)) for v in range(10, 20)))
+        assert (w.batches, w.ops) == (1 + 3, 13)  # 10 ops, at most 4 per commit
+        assert _rows(dialect) == [0, 1, 2, *range(10, 20)]
+        pending = [asyncio.ensure_future(w.run(Batched(_insert_many, v))) for v in (30, 31)]
+        await asyncio.sleep(0)  # both were gathered in this pass
+    finally:
+        await w.close()  # commits what this pass gathered, before the thread stops
+    assert [r[0] for r in await asyncio.gather(*pending)] == [30, 31]
+
+
 @pytest.mark.parametrize(("linger_s", "shared"), [(0.0, False), (3.0, True)])
 async def test_thread_writer_waits_for_as_many_ops_as_last_time(dialect: SqliteDialect, linger_s: float,
                                                                  shared: bool) -> None:
