@@ -9,7 +9,8 @@ Starts the same engine subprocess, channels and receiver as ``mllp_ingest.py`` (
 probes), warms up, measures, then prints one line: msg/s, engine CPU per message, the journal's commits, the
 mean group size and time inside a commit (``suture_journal_commit*`` metrics), ACK p50/p99. The host is
 noisy: alternate variants in one sitting and compare medians (docs/benchmarks.md). ``--profile FILE`` also
-records the engine with py-spy (``pip install py-spy`` into the venv first) in raw format.
+records the engine with py-spy (``pip install py-spy`` into the venv first) in raw format; ``--gil`` keeps only
+the samples that hold the GIL (where the Python CPU goes, without the waits).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=6.0)
     p.add_argument("--warmup", type=float, default=2.0)
     p.add_argument("--profile", metavar="FILE", help="py-spy raw profile of the engine over the measured window")
+    p.add_argument("--gil", action="store_true", help="with --profile: only samples holding the GIL (CPU in Python)")
     args = p.parse_args(argv)
     if args.postgres and not postgres_up():
         print("PostgreSQL is not answering on 127.0.0.1:5432", file=sys.stderr)
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-r", "500", "-d",
                                     str(int(args.seconds)), "-p", str(running.proc.pid), "-o", args.profile,
-                                    "-f", "raw", "--threads", "--nonblocking"],
+                                    "-f", "raw", "--threads", "--nonblocking", *(["--gil"] if args.gil else [])],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         r = run_in_process("127.0.0.1", port, args.senders, 0.5, args.seconds, new_tag(), running.proc.pid)
         if spy is not None:
