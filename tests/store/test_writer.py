@@ -236,3 +236,50 @@ def test_loop_writer_serves_one_loop_at_a_time(dialect: SqliteDialect) -> None:
         assert errors and "journal_writer: thread" in errors[0]
     finally:
         asyncio.run(w.close())
+
+
+async def test_autocommit_ops_run_without_a_transaction_and_a_failing_kind_fails_alone(pg_schema_url: str) -> None:
+    """PostgreSQL: ops whose statements are complete on their own run in autocommit (no BEGIN/COMMIT round
+    trips). One kind's failure leaves the other kind's rows committed; its own good ops are retried alone."""
+    from suture.store.dialect import PostgresDialect
+
+    d = PostgresDialect(pg_schema_url)
+    setup = d.connect(for_writes=True)
+    setup.execute("CREATE TABLE t (v INTEGER NOT NULL CHECK (v >= 0), thread BIGINT NOT NULL)")
+    setup.commit()
+    setup.close()
+
+    def insert_many(cur: Any, values: list[int]) -> list[int]:
+        assert cur.connection.autocommit  # no transaction around the statement
+        cur.execute(d.sql("INSERT INTO t (v, thread) VALUES " + ", ".join("(?, 0)" for _ in values)), values)
+        return values
+
+    def other_kind(cur: Any, values: list[int]) -> list[int]:
+        return insert_many(cur, [v + 1000 for v in values])
+
+    w = GroupCommitWriter(partial(d.connect, for_writes=True), d.begin, 64, 0.0)
+    w.start()
+    try:
+        ops = [Batched(insert_many, v, autocommit=True) for v in (1, 2, 3)]
+        ops += [Batched(other_kind, v, autocommit=True) for v in (4, -2000, 6)]
+        results = await asyncio.gather(*(w.run(op) for op in ops), return_exceptions=True)
+        assert results[:3] == [1, 2, 3] and results[3] == 1004 and results[5] == 1006
+        assert isinstance(results[4], StoreError)
+        assert w.batches == 1
+        conn = d.connect(for_writes=False)
+        try:
+            assert sorted(r[0] for r in conn.execute("SELECT v FROM t")) == [1, 2, 3, 1004, 1006]
+        finally:
+            conn.close()
+
+
+        def in_transaction(cur: Any, values: list[int]) -> list[bool]:
+            return [not cur.connection.autocommit for _ in values]
+
+        # ops without the flag keep their transaction, and so does a group that mixes them with flagged ones
+        mixed = await asyncio.gather(w.run(Batched(in_transaction, 1)), w.run(Batched(insert_many, 8,
+                                                                                       autocommit=True)),
+                                     return_exceptions=True)
+        assert mixed[0] is True and isinstance(mixed[1], StoreError)  # insert_many saw a transaction
+    finally:
+        await w.close()

@@ -43,8 +43,10 @@ class Journal:
         else:
             self._writer = GroupCommitWriter(connect, dialect.begin, group_commit_max, group_commit_linger_ms / 1000)
         # bound once: the writer groups batched ops by these objects (see writer.Batched)
-        self._ingest_many = partial(q.ingest_many, dialect.sql, dialect.name == "postgres")
-        self._finish_many = partial(q.finish_many, dialect.sql)
+        postgres = dialect.name == "postgres"
+        self._ingest_many = partial(q.ingest_many, dialect.sql, postgres)
+        self._finish_many = partial(q.finish_many, dialect.sql, postgres)
+        self._autocommit = postgres  # its ingests and finished attempts are one statement each (writer.Batched)
         self._local = threading.local()
         self._readers: list[Any] = []
         self._lock = threading.Lock()
@@ -104,13 +106,13 @@ class Journal:
         When the envelope's idempotency key was seen before on the channel, nothing new is stored: the
         original's duplicate counter goes up and ``duplicate=True`` comes back with the original id.
         """
-        op = Batched(self._ingest_many, (env, status, list(deliveries), error))
+        op = Batched(self._ingest_many, (env, status, list(deliveries), error), self._autocommit)
         result: IngestResult = await self._writer.run(op)
         return result
 
     async def finish_attempt(self, attempt: Attempt, state: str, next_attempt_at: float) -> None:
         """Journal one finished try and move its delivery to ``state`` (pending/delivered/dead)."""
-        await self._writer.run(Batched(self._finish_many, (attempt, state, next_attempt_at)))
+        await self._writer.run(Batched(self._finish_many, (attempt, state, next_attempt_at), self._autocommit))
 
     async def add_deliveries(self, message_id: str, channel: str, items: Sequence[NewDelivery], now: float,
                              replay_of: dict[str, int] | None = None) -> list[Delivery]:

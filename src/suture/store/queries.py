@@ -70,9 +70,14 @@ def ingest_many(sql: Sql, returning: bool, cur: Any, batch: list[IngestArgs]) ->
 
     An envelope whose idempotency key the channel has seen (earlier, or earlier in this batch) is not
     stored: the original's duplicate counter goes up and its id comes back with ``duplicate=True``.
-    ``returning``: read new delivery ids with RETURNING (PostgreSQL); else, on SQLite, from the last rowid
-    (one INSERT in a write transaction numbers its rows consecutively).
+    ``returning`` (PostgreSQL): each chunk of envelopes with their deliveries is one statement
+    (:func:`_ingest_statement`), complete on its own, so it needs no transaction around it; only a duplicate
+    adds one (its counter). Else
+    (SQLite) one INSERT for the envelopes, one for the deliveries, whose ids come from the last rowid (one
+    INSERT in a write transaction numbers its rows consecutively).
     """
+    if returning:
+        return _ingest_one_statement(sql, cur, batch)
     rows = [(env.id, env.channel, env.received_at, env.peer, env.content_type, env.control_id, env.correlation_id,
              env.trace_id, env.idempotency_key or None, status, error, len(env.raw), env.raw)
             for env, status, _, error in batch]
@@ -103,6 +108,67 @@ def ingest_many(sql: Sql, returning: bool, cur: Any, batch: list[IngestArgs]) ->
         by_message = {r.message_id: r.deliveries for r in results if not r.duplicate}
         for d in _insert_delivery_rows(sql, returning, cur, wanted, {}):
             by_message[d.message_id].append(d)
+    return results
+
+
+_TYPED_DELIVERY_ROW = ("(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BYTEA), CAST(? AS TEXT), "
+                       "CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), "
+                       "CAST(? AS BIGINT))")
+def _ingest_statement(n_messages: int, n_deliveries: int) -> str:
+    """One PostgreSQL statement: insert the envelopes (``m``) and the deliveries of those that were new
+    (``d``); return ``(0, envelope id, NULL)`` per new envelope and ``(1, delivery id, its idempotency key)``
+    per delivery. Without deliveries, the plain INSERT (its row count says whether all were new). An
+    envelope that repeats a known key is skipped (``ON CONFLICT DO NOTHING``)."""
+    insert = _values(_MESSAGE_INSERT, _MESSAGE_ROW, n_messages, _MESSAGE_CONFLICT + " RETURNING id")
+    if not n_deliveries:
+        return _values(_MESSAGE_INSERT, _MESSAGE_ROW, n_messages, _MESSAGE_CONFLICT)  # the row count tells
+    return _values(
+        "WITH m AS (" + insert + "), d AS (INSERT INTO deliveries (message_id, channel, sink, payload, content_type, "
+        "idempotency_key, order_key, state, attempts, next_attempt_at, created_at, replay_of) SELECT dv.m, dv.c, "
+        "dv.s, dv.p, dv.ct, dv.k, dv.o, 'pending', 0, dv.n, dv.t, dv.r FROM (VALUES ", _TYPED_DELIVERY_ROW,
+        n_deliveries, ") AS dv (m, c, s, p, ct, k, o, n, t, r) JOIN m ON m.id = dv.m RETURNING id, idempotency_key) "
+        "SELECT 0, id, NULL FROM m UNION ALL SELECT 1, CAST(id AS TEXT), idempotency_key FROM d")
+
+
+def _ingest_one_statement(sql: Sql, cur: Any, batch: list[IngestArgs]) -> list[IngestResult]:
+    results: list[IngestResult] = []
+    for chunk in _chunks(batch):
+        rows = [v for env, status, _, error in chunk
+                for v in (env.id, env.channel, env.received_at, env.peer, env.content_type, env.control_id,
+                          env.correlation_id, env.trace_id, env.idempotency_key or None, status, error,
+                          len(env.raw), env.raw)]
+        wanted = [(env.id, env.channel, item, env.received_at) for env, _, items, _ in chunk for item in items]
+        deliveries = [v for message_id, channel, item, now in wanted
+                      for v in (message_id, channel, item.sink, item.payload, item.content_type, item.idempotency_key,
+                                item.order_key, now, now, None)]
+        cur.execute(sql(_ingest_statement(len(chunk), len(wanted))), rows + deliveries)
+        new: set[str] = set()
+        delivery_ids: dict[str, int] = {}
+        if wanted:
+            for kind, first, key in cur.fetchall():
+                if kind == 0:
+                    new.add(first)
+                else:
+                    delivery_ids[key] = int(first)
+        elif cur.rowcount == len(chunk):
+            new = {env.id for env, _, _, _ in chunk}
+        else:  # some repeat a known key: which ones were stored?
+            cur.execute(sql(f"SELECT id FROM messages WHERE id IN ({', '.join('?' for _ in chunk)})"),
+                        [env.id for env, _, _, _ in chunk])
+            new = {r[0] for r in cur.fetchall()}
+        by_message: dict[str, list[Delivery]] = {}
+        for message_id, channel, item, now in wanted:
+            if message_id in new:
+                by_message.setdefault(message_id, []).append(Delivery(
+                    delivery_ids[item.idempotency_key], message_id, channel, item.sink, item.payload,
+                    item.content_type, item.idempotency_key, item.order_key, "pending", 0, now, now, None, None))
+        for env, _, _, _ in chunk:
+            if env.id in new:
+                results.append(IngestResult(env.id, False, by_message.get(env.id, [])))
+            else:  # repeats a known key (or one earlier in this chunk): count it on the original
+                cur.execute(sql("UPDATE messages SET duplicates = duplicates + 1 WHERE channel = ? AND "
+                                "idempotency_key = ? RETURNING id"), (env.channel, env.idempotency_key or None))
+                results.append(IngestResult(cur.fetchone()[0], duplicate=True))
     return results
 
 
@@ -146,18 +212,25 @@ _STATE_ROW = ("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? A
 
 
 def finish_attempt(sql: Sql, a: Attempt, state: str, next_attempt_at: float, cur: Any) -> None:
-    finish_many(sql, cur, [(a, state, next_attempt_at)])
+    finish_many(sql, False, cur, [(a, state, next_attempt_at)])
 
 
-def finish_many(sql: Sql, cur: Any, batch: list[FinishArgs]) -> list[None]:
-    """Journal finished tries and move their deliveries to their new state, with multi-row statements."""
+def finish_many(sql: Sql, one_statement: bool, cur: Any, batch: list[FinishArgs]) -> list[None]:
+    """Journal finished tries and move their deliveries to their new state, with multi-row statements.
+    ``one_statement`` (PostgreSQL): the attempts' INSERT rides in the UPDATE's WITH, so each chunk is one
+    statement, complete on its own."""
     for chunk in _chunks(batch):
-        cur.execute(sql(_values(_ATTEMPT_INSERT, _ATTEMPT_ROW, len(chunk))),
-                    [v for a, _, _ in chunk for v in (a.delivery_id, a.message_id, a.sink, a.try_no, a.started_at,
-                                                      a.ended_at, a.outcome, a.response, a.error)])
-        cur.execute(sql(_values(_STATE_HEAD, _STATE_ROW, len(chunk), _STATE_TAIL)),
-                    [v for a, state, next_at in chunk for v in (a.delivery_id, state, a.try_no, next_at, a.ended_at,
-                                                                a.error)])
+        attempts = [v for a, _, _ in chunk for v in (a.delivery_id, a.message_id, a.sink, a.try_no, a.started_at,
+                                                     a.ended_at, a.outcome, a.response, a.error)]
+        states = [v for a, state, next_at in chunk for v in (a.delivery_id, state, a.try_no, next_at, a.ended_at,
+                                                             a.error)]
+        update = _values(_STATE_HEAD, _STATE_ROW, len(chunk), _STATE_TAIL)
+        if one_statement:
+            insert = _values("WITH a AS (" + _ATTEMPT_INSERT, _ATTEMPT_ROW, len(chunk), "), ")
+            cur.execute(sql(insert + update.removeprefix("WITH ")), attempts + states)
+        else:
+            cur.execute(sql(_values(_ATTEMPT_INSERT, _ATTEMPT_ROW, len(chunk))), attempts)
+            cur.execute(sql(update), states)
     return [None] * len(batch)
 
 
