@@ -4,10 +4,10 @@
   durable commits per second one writer can make with one sync each (one sender's ceiling).
 * :class:`EchoServer`: an :class:`MllpServer` answering every frame with a fixed ACK, in its own process:
   the MLLP + asyncio + client cost with no parsing and no journal (the CPU ceiling of this host).
-* :func:`journal_sql_rate`: Suture's own ingest SQL (``suture.store.queries.ingest``, Suture's schema and
-  indexes) in a plain loop on one connection, ``batch`` messages per commit: what the database gives the
-  journal with no MLLP, no parsing, no event loop and no writer thread. ``batch=1`` is one commit per
-  message (for PostgreSQL: its own INSERT + COMMIT rate); ``batch=8`` is what perfect group commit of 8
+* :func:`journal_sql_rate`: Suture's own ingest SQL (``suture.store.queries.ingest_many``, Suture's schema
+  and indexes, the statements the engine's group commit runs) in a plain loop on one connection, ``batch``
+  messages per commit: what the database gives the journal with no MLLP, no parsing, no event loop and no
+  writer thread. ``batch=1`` is one commit per message; ``batch=8`` is what perfect group commit of 8
   senders could reach.
 """
 
@@ -84,7 +84,9 @@ class EchoServer(ChildServer):
 
 
 def journal_sql_rate(database_url: str, directory: Path, batch: int, seconds: float) -> float:
-    """Messages per second through ``queries.ingest`` on a fresh journal, ``batch`` per commit."""
+    """Messages per second through the journal's own ingest statements (``queries.ingest_many``, as the
+    engine's group commit runs them) on a fresh journal, ``batch`` per commit: on SQLite one multi-row
+    INSERT in a ``BEGIN IMMEDIATE`` transaction; on PostgreSQL the one-statement form in autocommit."""
     from suture.envelope import Envelope
     from suture.pipeline.ids import new_message_id, new_trace_id
     from suture.store import open_journal
@@ -94,13 +96,18 @@ def journal_sql_rate(database_url: str, directory: Path, batch: int, seconds: fl
     asyncio.run(_migrate(journal))
     dialect = journal.dialect
     factories = [MessageFactory(f"J{os.getpid() % 100:02d}{i:02d}") for i in range(8)]
+    postgres = dialect.name == "postgres"
     conn = dialect.connect(for_writes=True)
+    if postgres:
+        conn.autocommit = True
     try:
         n = seq = 0
         start = time.monotonic()
         while time.monotonic() - start < seconds:
             cur = conn.cursor()
-            dialect.begin(cur)
+            if not postgres:
+                dialect.begin(cur)
+            group = []
             for j in range(batch):
                 raw = factories[j % 8].make(seq)
                 cid = raw.split(b"|", 10)[9].decode()
@@ -116,10 +123,12 @@ def journal_sql_rate(database_url: str, directory: Path, batch: int, seconds: fl
                     trace_id=new_trace_id(),
                     idempotency_key=f"{cid}|EPIC|NORTHSIDE_HOSP",
                 )
-                q.ingest(dialect.sql, env, "filtered", [], None, cur)
-                n += 1
+                group.append((env, "filtered", [], None))
+            q.ingest_many(dialect.sql, postgres, cur, group)
+            n += batch
             seq += 1
-            conn.commit()
+            if not postgres:
+                conn.commit()
             cur.close()
         return n / (time.monotonic() - start)
     finally:
