@@ -272,7 +272,6 @@ async def test_autocommit_ops_run_without_a_transaction_and_a_failing_kind_fails
         finally:
             conn.close()
 
-
         def in_transaction(cur: Any, values: list[int]) -> list[bool]:
             return [not cur.connection.autocommit for _ in values]
 

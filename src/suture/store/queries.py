@@ -72,38 +72,27 @@ def ingest_many(sql: Sql, returning: bool, cur: Any, batch: list[IngestArgs]) ->
     stored: the original's duplicate counter goes up and its id comes back with ``duplicate=True``.
     ``returning`` (PostgreSQL): each chunk of envelopes with their deliveries is one statement
     (:func:`_ingest_statement`), complete on its own, so it needs no transaction around it; only a duplicate
-    adds one (its counter). Else
-    (SQLite) one INSERT for the envelopes, one for the deliveries, whose ids come from the last rowid (one
-    INSERT in a write transaction numbers its rows consecutively).
+    adds one (its counter). Else (SQLite): one INSERT for the envelopes, one for the deliveries, whose ids
+    come from the last rowid (one INSERT in a write transaction numbers its rows consecutively).
     """
     if returning:
         return _ingest_one_statement(sql, cur, batch)
-    rows = [(env.id, env.channel, env.received_at, env.peer, env.content_type, env.control_id, env.correlation_id,
-             env.trace_id, env.idempotency_key or None, status, error, len(env.raw), env.raw)
-            for env, status, _, error in batch]
+    rows = [_message_row(env, status, error) for env, status, _, error in batch]
     stored = 0
     for chunk in _chunks(rows):
         cur.execute(sql(_values(_MESSAGE_INSERT, _MESSAGE_ROW, len(chunk), _MESSAGE_CONFLICT)),
                     [v for row in chunk for v in row])
         stored += cur.rowcount
-    if stored == len(rows):
-        new = [True] * len(rows)
-    else:  # some were duplicates: find which
-        present: set[str] = set()
-        for chunk in _chunks([row[0] for row in rows]):
-            cur.execute(sql(f"SELECT id FROM messages WHERE id IN ({', '.join('?' for _ in chunk)})"), chunk)
-            present.update(r[0] for r in cur.fetchall())
-        new = [row[0] in present for row in rows]
+    ids = [env.id for env, _, _, _ in batch]
+    new = set(ids) if stored == len(rows) else _stored_ids(sql, cur, ids)
     results: list[IngestResult] = []
     wanted: list[tuple[str, str, NewDelivery, float]] = []
-    for (env, _, items, _), is_new in zip(batch, new, strict=True):
-        if is_new:
+    for env, _, items, _ in batch:
+        if env.id in new:
             results.append(IngestResult(env.id, False, []))
             wanted.extend((env.id, env.channel, item, env.received_at) for item in items)
         else:
-            cur.execute(sql("UPDATE messages SET duplicates = duplicates + 1 WHERE channel = ? AND idempotency_key = ? "
-                            "RETURNING id"), (env.channel, env.idempotency_key or None))
-            results.append(IngestResult(cur.fetchone()[0], duplicate=True))
+            results.append(IngestResult(_count_duplicate(sql, cur, env), duplicate=True))
     if wanted:
         by_message = {r.message_id: r.deliveries for r in results if not r.duplicate}
         for d in _insert_delivery_rows(sql, returning, cur, wanted, {}):
@@ -111,40 +100,72 @@ def ingest_many(sql: Sql, returning: bool, cur: Any, batch: list[IngestArgs]) ->
     return results
 
 
+def _message_row(env: Envelope, status: str, error: str | None) -> tuple[Any, ...]:
+    return (env.id, env.channel, env.received_at, env.peer, env.content_type, env.control_id, env.correlation_id,
+            env.trace_id, env.idempotency_key or None, status, error, len(env.raw), env.raw)
+
+
+def _delivery_params(message_id: str, channel: str, item: NewDelivery, now: float,
+                     replay_of: dict[str, int]) -> tuple[Any, ...]:
+    return (message_id, channel, item.sink, item.payload, item.content_type, item.idempotency_key, item.order_key,
+            now, now, replay_of.get(item.sink))
+
+
+def _new_delivery(delivery_id: int, message_id: str, channel: str, item: NewDelivery, now: float,
+                  replay_of: dict[str, int]) -> Delivery:
+    return Delivery(delivery_id, message_id, channel, item.sink, item.payload, item.content_type,
+                    item.idempotency_key, item.order_key, "pending", 0, now, now, None, replay_of.get(item.sink))
+
+
+def _stored_ids(sql: Sql, cur: Any, ids: list[str]) -> set[str]:
+    """Which of these envelope ids the journal holds (after an INSERT that skipped duplicates)."""
+    present: set[str] = set()
+    for chunk in _chunks(ids):
+        cur.execute(sql(f"SELECT id FROM messages WHERE id IN ({', '.join('?' for _ in chunk)})"), chunk)
+        present.update(r[0] for r in cur.fetchall())
+    return present
+
+
+def _count_duplicate(sql: Sql, cur: Any, env: Envelope) -> str:
+    """Count ``env`` as a duplicate on the envelope it repeats; that envelope's id."""
+    cur.execute(sql("UPDATE messages SET duplicates = duplicates + 1 WHERE channel = ? AND idempotency_key = ? "
+                    "RETURNING id"), (env.channel, env.idempotency_key or None))
+    original: str = cur.fetchone()[0]
+    return original
+
+
 _TYPED_DELIVERY_ROW = ("(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BYTEA), CAST(? AS TEXT), "
                        "CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), "
                        "CAST(? AS BIGINT))")
+
+
 def _ingest_statement(n_messages: int, n_deliveries: int) -> str:
     """One PostgreSQL statement: insert the envelopes (``m``) and the deliveries of those that were new
     (``d``); return ``(0, envelope id, NULL)`` per new envelope and ``(1, delivery id, its idempotency key)``
     per delivery. Without deliveries, the plain INSERT (its row count says whether all were new). An
     envelope that repeats a known key is skipped (``ON CONFLICT DO NOTHING``)."""
-    insert = _values(_MESSAGE_INSERT, _MESSAGE_ROW, n_messages, _MESSAGE_CONFLICT + " RETURNING id")
     if not n_deliveries:
-        return _values(_MESSAGE_INSERT, _MESSAGE_ROW, n_messages, _MESSAGE_CONFLICT)  # the row count tells
+        return _values(_MESSAGE_INSERT, _MESSAGE_ROW, n_messages, _MESSAGE_CONFLICT)
     return _values(
-        "WITH m AS (" + insert + "), d AS (INSERT INTO deliveries (message_id, channel, sink, payload, content_type, "
-        "idempotency_key, order_key, state, attempts, next_attempt_at, created_at, replay_of) SELECT dv.m, dv.c, "
-        "dv.s, dv.p, dv.ct, dv.k, dv.o, 'pending', 0, dv.n, dv.t, dv.r FROM (VALUES ", _TYPED_DELIVERY_ROW,
-        n_deliveries, ") AS dv (m, c, s, p, ct, k, o, n, t, r) JOIN m ON m.id = dv.m RETURNING id, idempotency_key) "
+        "WITH m AS (" + _values(_MESSAGE_INSERT, _MESSAGE_ROW, n_messages, _MESSAGE_CONFLICT + " RETURNING id")
+        + "), d AS (INSERT INTO deliveries (message_id, channel, sink, payload, content_type, idempotency_key, "
+        "order_key, state, attempts, next_attempt_at, created_at, replay_of) SELECT dv.m, dv.c, dv.s, dv.p, dv.ct, "
+        "dv.k, dv.o, 'pending', 0, dv.n, dv.t, dv.r FROM (VALUES ", _TYPED_DELIVERY_ROW, n_deliveries,
+        ") AS dv (m, c, s, p, ct, k, o, n, t, r) JOIN m ON m.id = dv.m RETURNING id, idempotency_key) "
         "SELECT 0, id, NULL FROM m UNION ALL SELECT 1, CAST(id AS TEXT), idempotency_key FROM d")
 
 
 def _ingest_one_statement(sql: Sql, cur: Any, batch: list[IngestArgs]) -> list[IngestResult]:
     results: list[IngestResult] = []
     for chunk in _chunks(batch):
-        rows = [v for env, status, _, error in chunk
-                for v in (env.id, env.channel, env.received_at, env.peer, env.content_type, env.control_id,
-                          env.correlation_id, env.trace_id, env.idempotency_key or None, status, error,
-                          len(env.raw), env.raw)]
+        rows = [v for env, status, _, error in chunk for v in _message_row(env, status, error)]
         wanted = [(env.id, env.channel, item, env.received_at) for env, _, items, _ in chunk for item in items]
         deliveries = [v for message_id, channel, item, now in wanted
-                      for v in (message_id, channel, item.sink, item.payload, item.content_type, item.idempotency_key,
-                                item.order_key, now, now, None)]
+                      for v in _delivery_params(message_id, channel, item, now, {})]
         cur.execute(sql(_ingest_statement(len(chunk), len(wanted))), rows + deliveries)
-        new: set[str] = set()
         delivery_ids: dict[str, int] = {}
         if wanted:
+            new: set[str] = set()
             for kind, first, key in cur.fetchall():
                 if kind == 0:
                     new.add(first)
@@ -153,22 +174,17 @@ def _ingest_one_statement(sql: Sql, cur: Any, batch: list[IngestArgs]) -> list[I
         elif cur.rowcount == len(chunk):
             new = {env.id for env, _, _, _ in chunk}
         else:  # some repeat a known key: which ones were stored?
-            cur.execute(sql(f"SELECT id FROM messages WHERE id IN ({', '.join('?' for _ in chunk)})"),
-                        [env.id for env, _, _, _ in chunk])
-            new = {r[0] for r in cur.fetchall()}
+            new = _stored_ids(sql, cur, [env.id for env, _, _, _ in chunk])
         by_message: dict[str, list[Delivery]] = {}
         for message_id, channel, item, now in wanted:
             if message_id in new:
-                by_message.setdefault(message_id, []).append(Delivery(
-                    delivery_ids[item.idempotency_key], message_id, channel, item.sink, item.payload,
-                    item.content_type, item.idempotency_key, item.order_key, "pending", 0, now, now, None, None))
+                by_message.setdefault(message_id, []).append(
+                    _new_delivery(delivery_ids[item.idempotency_key], message_id, channel, item, now, {}))
         for env, _, _, _ in chunk:
             if env.id in new:
                 results.append(IngestResult(env.id, False, by_message.get(env.id, [])))
-            else:  # repeats a known key (or one earlier in this chunk): count it on the original
-                cur.execute(sql("UPDATE messages SET duplicates = duplicates + 1 WHERE channel = ? AND "
-                                "idempotency_key = ? RETURNING id"), (env.channel, env.idempotency_key or None))
-                results.append(IngestResult(cur.fetchone()[0], duplicate=True))
+            else:  # repeats a known key (or one earlier in this chunk)
+                results.append(IngestResult(_count_duplicate(sql, cur, env), duplicate=True))
     return results
 
 
@@ -177,8 +193,7 @@ def _insert_delivery_rows(sql: Sql, returning: bool, cur: Any, wanted: list[tupl
     out: list[Delivery] = []
     for chunk in _chunks(wanted):
         params = [v for message_id, channel, item, now in chunk
-                  for v in (message_id, channel, item.sink, item.payload, item.content_type, item.idempotency_key,
-                            item.order_key, now, now, replay_of.get(item.sink))]
+                  for v in _delivery_params(message_id, channel, item, now, replay_of)]
         text = _values(_DELIVERY_INSERT, _DELIVERY_ROW, len(chunk))
         if returning:
             cur.execute(sql(text + " RETURNING id, idempotency_key"), params)
@@ -188,9 +203,7 @@ def _insert_delivery_rows(sql: Sql, returning: bool, cur: Any, wanted: list[tupl
             cur.execute(sql(text), params)
             last = cur.lastrowid
             ids = list(range(last - len(chunk) + 1, last + 1))
-        out.extend(Delivery(delivery_id, message_id, channel, item.sink, item.payload, item.content_type,
-                            item.idempotency_key, item.order_key, "pending", 0, now, now, None,
-                            replay_of.get(item.sink))
+        out.extend(_new_delivery(delivery_id, message_id, channel, item, now, replay_of)
                    for delivery_id, (message_id, channel, item, now) in zip(ids, chunk, strict=True))
     return out
 

@@ -327,8 +327,8 @@ def commit_group(conn: Connection, begin: Callable[[Any], None], ops: list[Op]) 
     When every op is :class:`Batched` with ``autocommit`` (the PostgreSQL journal's ingests and finished
     attempts, each written as one statement per kind), they run without a transaction: one round trip per
     kind instead of ``BEGIN``, the statements and ``COMMIT``. Each statement is still durable when it
-    returns (synchronous commit); with 8 MLLP senders on PostgreSQL this took ingest from about 4,850 to
-    5,450 msg/s (docs/benchmarks.md, fourth round)."""
+    returns (synchronous commit); with 8 MLLP senders on PostgreSQL this took ingest from 4,481-4,685 to
+    4,808-5,003 msg/s (docs/benchmarks.md, fourth round)."""
     if ops and all(isinstance(op, Batched) and op.autocommit for op in ops):
         return _autocommit_group(conn, ops)  # type: ignore[arg-type]
     try:
@@ -371,7 +371,7 @@ def _autocommit_group(conn: Any, ops: list[Batched]) -> list[Outcome]:
     finally:
         cur.close()
         conn.autocommit = False
-    return [o for o in outcomes if o is not None]
+    return outcomes  # type: ignore[return-value]  # every position was filled above
 
 
 def transaction(conn: Connection, begin: Callable[[Any], None], ops: list[Op]) -> list[Any]:
